@@ -3,6 +3,8 @@ package stages
 import (
 	"fmt"
 	"sort"
+
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // Registry maps names to values (runners, block kinds). It is built
@@ -52,11 +54,14 @@ func (r *Registry[T]) List() []string {
 type Set struct {
 	Runners *Registry[Runner]
 	Blocks  *Registry[BlockKind]
+	// Functions are extra HCL functions stage packages offer to pipeline
+	// files (for example the default prompt templates).
+	Functions map[string]function.Function
 }
 
 // NewSet returns an empty set.
 func NewSet() *Set {
-	return &Set{Runners: NewRegistry[Runner](), Blocks: NewRegistry[BlockKind]()}
+	return &Set{Runners: NewRegistry[Runner](), Blocks: NewRegistry[BlockKind](), Functions: map[string]function.Function{}}
 }
 
 // AddRunner registers r under its Kind.
