@@ -272,4 +272,3 @@ func display(v cty.Value) any {
 	}
 	return "(" + ty.FriendlyName() + ")"
 }
-
