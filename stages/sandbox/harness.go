@@ -30,33 +30,14 @@ type wireJob struct {
 	Rlimits map[string]int64 `json:"rlimits,omitempty"`
 }
 
-// encodeJob renders the job the harness reads for j under limits l.
-// harnessLimits says whether the harness itself must set the rlimits
-// (when nothing before it did).
-func encodeJob(j Job, l Limits, nonce string, harnessLimits bool) ([]byte, error) {
-	w := wireJob{Nonce: nonce, Code: j.Code, Test: j.Test, Alarm: l.alarm().Seconds()}
-	if harnessLimits {
-		w.Rlimits = rlimitsFor(l)
-	}
+// encodeJob renders the job the harness reads for j under limits l; the
+// harness sets rlimits itself (as = address space, added to the size the
+// process already has).
+func encodeJob(j Job, l Limits, nonce string, rlimits map[string]int64) ([]byte, error) {
+	w := wireJob{Nonce: nonce, Code: j.Code, Test: j.Test, Alarm: l.alarm().Seconds(), Rlimits: rlimits}
 	b, err := json.Marshal(w)
 	if err != nil {
 		return nil, fmt.Errorf("encode job: %w", err)
 	}
 	return b, nil
-}
-
-// rlimitsFor lists the rlimits that enforce l, by their resource names
-// (as = address space, added to the process's size when set; -1 = unset).
-func rlimitsFor(l Limits) map[string]int64 {
-	m := map[string]int64{"core": 0}
-	if l.Memory > 0 {
-		m["as"] = l.Memory
-	}
-	if l.FileSize > 0 {
-		m["fsize"] = l.FileSize
-	}
-	if l.Pids > 0 {
-		m["nproc"] = l.Pids
-	}
-	return m
 }

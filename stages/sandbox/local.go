@@ -5,30 +5,44 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 )
 
 // local runs each job in a fresh interpreter: a child process in its own
-// process group, in a private work dir that is its cwd, HOME and TMPDIR,
+// namespaces, cgroup and process group (as far as the machine allows), as an
+// unprivileged user, in a private work dir that is its cwd, HOME and TMPDIR,
 // with a scrubbed environment.
 type local struct {
 	cfg  Config
-	base string // where work dirs are made
+	base string     // where work dirs are made
+	iso  *isolation // nil: a plain child process (isolation = "none")
 }
 
 func newLocal(c Config) (*local, error) {
 	if _, err := os.Stat(c.Python); err != nil {
 		return nil, fmt.Errorf("python interpreter: %w", err)
 	}
-	return &local{cfg: c, base: os.TempDir()}, nil
+	b := &local{cfg: c, base: os.TempDir()}
+	if c.Isolation != "none" {
+		b.iso = detectIsolation()
+		if c.Isolation == "strict" && len(b.iso.missing) > 0 {
+			return nil, fmt.Errorf("isolation = \"strict\" but this machine lacks %s", strings.Join(b.iso.missing, "; "))
+		}
+		b.iso.warn()
+	}
+	return b, nil
 }
 
 func (b *local) close() error { return nil }
 
 // drainWait bounds how long the streams are read after the process ended.
 const drainWait = 2 * time.Second
+
+// pollEvery is how often a run's cgroup counters are looked at.
+const pollEvery = 50 * time.Millisecond
 
 func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	start := time.Now()
@@ -37,8 +51,15 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		return Result{}, err
 	}
 	defer removeWorkDir(dir)
+	var group *runGroup
+	if b.iso != nil && b.iso.cg != nil {
+		if group, err = b.iso.cg.newGroup(l); err != nil {
+			return Result{}, err
+		}
+		defer group.remove()
+	}
 	nonce := newNonce()
-	job, err := encodeJob(j, l, nonce, true)
+	job, err := encodeJob(j, l, nonce, harnessRlimits(l, group != nil))
 	if err != nil {
 		return Result{}, err
 	}
@@ -47,17 +68,9 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		return Result{}, err
 	}
 	defer p.closeAll()
-
-	cmd := exec.Command(b.cfg.Python, "-I", "-c", harnessSource)
-	cmd.Dir = dir
-	cmd.Env = scrubbedEnv(dir)
-	cmd.Stdin = p.jobR
-	cmd.Stdout = p.outW
-	cmd.Stderr = p.outW
-	cmd.ExtraFiles = []*os.File{p.resW}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return Result{}, fmt.Errorf("start %s: %w", b.cfg.Python, err)
+	proc, err := b.start(dir, l, p, group)
+	if err != nil {
+		return Result{}, err
 	}
 	p.closeChildEnds()
 
@@ -67,37 +80,94 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		p.jobW.Write(job) // EPIPE when the child died early: its exit tells why
 		p.jobW.Close()
 	}()
+	waited := make(chan struct{})
+	go func() { proc.cmd.Wait(); close(waited) }()
 
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	killGroup := func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-
-	var end ending
+	var killedAt string
 	timer := time.NewTimer(l.Timeout)
 	defer timer.Stop()
-	select {
-	case <-waited:
-		end = exitEnding(cmd.ProcessState)
-	case <-timer.C:
-		end = limitEnding("wall", l)
-		killGroup()
-		<-waited
-	case limit := <-w.kill:
-		end = limitEnding(limit, l)
-		killGroup()
-		<-waited
-	case <-ctx.Done():
-		killGroup()
-		<-waited
-		w.stop(p, drainWait)
-		return Result{}, fmt.Errorf("run cancelled: %w", ctx.Err())
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case <-waited:
+			break wait
+		case <-timer.C:
+			killedAt = "wall"
+		case limit := <-w.kill:
+			killedAt = limit
+		case <-tick.C:
+			if group != nil && group.pidsHits() > 0 {
+				killedAt = "pids"
+			}
+		case <-ctx.Done():
+			proc.kill()
+			<-waited
+			w.stop(p, drainWait)
+			return Result{}, fmt.Errorf("run cancelled: %w", ctx.Err())
+		}
+		if killedAt != "" {
+			proc.kill()
+			<-waited
+			break wait
+		}
 	}
-	killGroup() // whatever the program left running in its group
+	proc.kill() // whatever the program left behind
 	w.stop(p, drainWait)
+	var end ending
+	if killedAt != "" {
+		end = limitEnding(killedAt, l)
+	} else if end, err = proc.ending(group, l); err != nil {
+		return Result{}, err
+	}
 	r := w.coll.result(end)
 	r.Output = w.out.text()
 	r.Duration = time.Since(start)
 	return r, nil
+}
+
+// start launches python for one run: through our init when the binary has
+// one, otherwise as a plain child in its own process group.
+func (b *local) start(dir string, l Limits, p *pipes, group *runGroup) (*initProc, error) {
+	argv := []string{b.cfg.Python, "-I", "-c", harnessSource}
+	if b.iso == nil || !b.iso.viaInit {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Dir = dir
+		cmd.Env = scrubbedEnv(dir)
+		cmd.Stdin = p.jobR
+		cmd.Stdout = p.outW
+		cmd.Stderr = p.outW
+		cmd.ExtraFiles = []*os.File{p.resW}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			return nil, fmt.Errorf("start %s: %w", b.cfg.Python, err)
+		}
+		if group != nil {
+			group.add(cmd.Process.Pid)
+		}
+		return &initProc{cmd: cmd, group: group}, nil
+	}
+	iso := b.iso
+	spec := initSpec{
+		Argv: argv, Env: scrubbedEnv(dir), Dir: dir, UID: -1, GID: -1,
+		Rlimits: initRlimits(l, group != nil),
+	}
+	if group != nil {
+		spec.Cgroups = group.procsFiles()
+	}
+	if iso.user {
+		spec.UID, spec.GID = nobody, nobody
+	}
+	if iso.flags != 0 {
+		spec.Mounts, spec.Proc, spec.Loopback, spec.Hostname = true, true, !l.Network, "ccw-sandbox"
+		spec.Disk = l.Disk
+	}
+	flags := iso.flags
+	if l.Network {
+		flags &^= syscall.CLONE_NEWNET
+	}
+	return startInit(spec, flags, iso.userns, p, group)
 }
 
 // pipes are the three channels between us and a harness process.
@@ -191,16 +261,61 @@ func limitEnding(limit string, l Limits) ending {
 	return ending{Status: Killed, Limit: limit, Message: "killed: limit " + limit}
 }
 
-// exitEnding is how a run ends when its process exited by itself before the
-// harness sent its verdict (if it did send it, the ending is not used).
-func exitEnding(ps *os.ProcessState) ending {
-	ws, _ := ps.Sys().(syscall.WaitStatus)
-	switch {
-	case ws.Signaled() && ws.Signal() == syscall.SIGXFSZ:
-		return ending{Status: Killed, Limit: "fsize", Message: "killed: wrote past the file-size limit (SIGXFSZ)"}
-	case ws.Signaled():
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process died of signal %d (%s)", int(ws.Signal()), ws.Signal())}
-	default:
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process exited with status %d before the tests finished", ws.ExitStatus())}
+// ending is how a run ends when its process exited by itself before the
+// harness sent its verdict (if it did send it, the ending is not used). An
+// error means the init could not set the run up.
+func (x *initProc) ending(group *runGroup, l Limits) (ending, error) {
+	ws, _ := x.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	sig, code := ws.Signal(), ws.ExitStatus()
+	if x.statusR != nil {
+		st, err := x.status()
+		switch {
+		case err == nil && st.Error != "":
+			return ending{}, fmt.Errorf("sandbox init: %s", st.Error)
+		case err == nil:
+			sig, code = syscall.Signal(st.Signal), st.Exit
+		case ws.Signaled():
+			// The init itself was killed, not by us: the OOM killer or the
+			// program (when it may signal the init).
+		default:
+			return ending{}, err
+		}
+	} else if !ws.Signaled() {
+		sig = 0
 	}
+	if sig == syscall.SIGKILL && group != nil && group.ooms() > 0 {
+		return limitEnding("memory", l), nil
+	}
+	switch {
+	case sig == syscall.SIGXFSZ:
+		return limitEnding("fsize", l), nil
+	case sig != 0:
+		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process died of signal %d (%s)", int(sig), sig)}, nil
+	default:
+		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process exited with status %d before the tests finished", code)}, nil
+	}
+}
+
+// initRlimits are the rlimits the init sets before python starts: no core
+// files, the file-size limit, and the process limit when no cgroup does it.
+func initRlimits(l Limits, cgroup bool) map[string]int64 {
+	m := map[string]int64{"core": 0}
+	if l.FileSize > 0 {
+		m["fsize"] = l.FileSize
+	}
+	if l.Pids > 0 && !cgroup {
+		m["nproc"] = l.Pids
+	}
+	return m
+}
+
+// harnessRlimits are the rlimits the harness sets itself: the same as the
+// init's (harmless when already set), plus the address-space cap that stands
+// in for the memory limit when no cgroup enforces it.
+func harnessRlimits(l Limits, cgroup bool) map[string]int64 {
+	m := initRlimits(l, cgroup)
+	if l.Memory > 0 && !cgroup {
+		m["as"] = l.Memory
+	}
+	return m
 }
