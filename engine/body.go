@@ -13,6 +13,7 @@ import (
 type boundAttr struct {
 	stages.Attr
 	Expr hcl.Expression // nil when the attribute is absent
+	fast *fastRef       // set when Expr is a plain reference or constant
 }
 
 // bindBody matches body against schema: unknown attributes (with
@@ -36,7 +37,14 @@ func bindBody(body hcl.Body, schema stages.Schema) ([]boundAttr, hcl.Diagnostics
 // evalBody evaluates bound attributes into an object value. Absent
 // attributes take their default (or null).
 func evalBody(attrs []boundAttr, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
+	return evalAttrs(attrs, func() *hcl.EvalContext { return ctx }, nil)
+}
+
+// evalAttrs is evalBody with a lazily built context: fast, when not nil,
+// evaluates attributes that have a fast form without any context.
+func evalAttrs(attrs []boundAttr, ctx func() *hcl.EvalContext, fast func(*fastRef) (cty.Value, hcl.Diagnostics)) (cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
+	var evalCtx *hcl.EvalContext
 	vals := make(map[string]cty.Value, len(attrs))
 	for _, a := range attrs {
 		if a.Expr == nil {
@@ -47,7 +55,16 @@ func evalBody(attrs []boundAttr, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnosti
 			}
 			continue
 		}
-		v, moreDiags := a.Expr.Value(ctx)
+		var v cty.Value
+		var moreDiags hcl.Diagnostics
+		if fast != nil && a.fast != nil {
+			v, moreDiags = fast(a.fast)
+		} else {
+			if evalCtx == nil {
+				evalCtx = ctx()
+			}
+			v, moreDiags = a.Expr.Value(evalCtx)
+		}
 		diags = append(diags, moreDiags...)
 		if moreDiags.HasErrors() {
 			vals[a.Name] = cty.UnknownVal(a.Type)
@@ -61,7 +78,7 @@ func evalBody(attrs []boundAttr, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnosti
 				Detail:      fmt.Sprintf("Inappropriate value for attribute %q: %s.%s", a.Name, err, typeHint(a.Type)),
 				Subject:     a.Expr.Range().Ptr(),
 				Expression:  a.Expr,
-				EvalContext: ctx,
+				EvalContext: evalCtx,
 			})
 			vals[a.Name] = cty.UnknownVal(a.Type)
 			continue
@@ -120,6 +137,17 @@ func keyValue(cfg cty.Value, attrs []boundAttr) cty.Value {
 		return cty.EmptyObjectVal
 	}
 	return cty.ObjectVal(m)
+}
+
+// unmarked returns cfg without secret marks, skipping the deep walk for
+// stages that have no secret attributes.
+func (sp *StagePlan) unmarked(cfg cty.Value) cty.Value {
+	for _, a := range sp.attrs {
+		if a.Secret {
+			return unmarkSecrets(cfg)
+		}
+	}
+	return cfg
 }
 
 // unmarkSecrets removes the secret marks before a value is handed to the

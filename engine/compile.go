@@ -173,6 +173,11 @@ func compileExperiment(p *Plan, e *pipelines.Experiment, base *hcl.EvalContext, 
 		diags = append(diags, moreDiags...)
 		sp.attrs = attrs
 		ep.Stages = append(ep.Stages, sp)
+		for i := range sp.attrs {
+			if sp.attrs[i].Expr != nil {
+				sp.attrs[i].fast = planFast(sp.attrs[i].Expr, ep)
+			}
+		}
 	}
 
 	// Type-check every stage body against unknown values of the right types.

@@ -113,6 +113,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.cache = c
+	t.Cleanup(func() { c.Close() })
 	return f
 }
 

@@ -9,9 +9,9 @@ import (
 	"github.com/ccw-dev/ccw/engine/cachekey"
 	"github.com/ccw-dev/ccw/engine/dag"
 	"github.com/ccw-dev/ccw/stages"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 // visit evaluates, keys, and resolves one vertex.
@@ -30,12 +30,14 @@ func (r *run) visit(ctx context.Context, id dag.ID) error {
 	}
 
 	// Evaluate the body with the task and the upstream results.
-	ctx2 := r.base.NewChild()
-	ctx2.Variables = stageVars(r.ep, func(dp *StagePlan) cty.Value {
-		return r.dep(id, in, dp.Index).result
-	}, sp.Deps)
-	ctx2.Variables["task"] = r.tasks.Values[in.unit]
-	cfg, diags := evalBody(sp.attrs, ctx2)
+	task := r.tasks.Values[in.unit]
+	depResult := func(d int) cty.Value { return r.dep(id, in, d).result }
+	cfg, diags := evalAttrs(sp.attrs, func() *hcl.EvalContext {
+		ctx := r.base.NewChild()
+		ctx.Variables = stageVars(r.ep, func(dp *StagePlan) cty.Value { return depResult(dp.Index) }, sp.Deps)
+		ctx.Variables["task"] = task
+		return ctx
+	}, func(f *fastRef) (cty.Value, hcl.Diagnostics) { return f.eval(task, depResult) })
 	for _, d := range sp.Deps { // drop upstream results nobody needs any more
 		up := r.dep(id, in, d)
 		if up.refs.Add(-1) == 0 && r.prov[d] < 0 && !isRower(r.ep.Stages[d]) {
@@ -47,7 +49,7 @@ func (r *run) visit(ctx context.Context, id dag.ID) error {
 	}
 
 	input := stages.Input{
-		Config:  unmarkSecrets(cfg),
+		Config:  sp.unmarked(cfg),
 		Addr:    fmt.Sprintf("%s[%q]", sp.Addr, taskID),
 		Offline: r.opts.Offline,
 		Store:   subStore{r.opts.Cache},
@@ -173,7 +175,7 @@ func (r *run) resolve(ctx context.Context, sp *StagePlan, key cachekey.Key, cfg 
 
 	digest, _ := key.Digest()
 	if e, ok := r.opts.Cache.Get(digest); ok {
-		if v, err := ctyjson.Unmarshal(e.Data, sp.Runner.Output()); err == nil {
+		if v, err := cachekey.Decode(e.Data, sp.Runner.Output()); err == nil {
 			f.val = v
 			r.emit(Event{Kind: EventCached, Experiment: r.ep.Name, Stage: sp.Addr, TaskID: taskID, Key: string(key)})
 			return v, EventCached, nil
@@ -213,7 +215,7 @@ func conform(sp *StagePlan, v cty.Value) (cty.Value, error) {
 
 // store writes the result and the explain record of its key.
 func (r *run) store(sp *StagePlan, key cachekey.Key, cfg cty.Value, v cty.Value) error {
-	data, err := ctyjson.Marshal(v, sp.Runner.Output())
+	data, err := cachekey.Encode(v)
 	if err != nil {
 		return fmt.Errorf("encoding result: %w", err)
 	}

@@ -25,6 +25,7 @@ func (c *cacheExplainCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	defer store.Close()
 	key := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(c.Key)), "sha256:")
 	if len(key) < 64 {
 		if len(key) < 6 {

@@ -22,6 +22,7 @@ func (c *planCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	defer store.Close()
 	ctx, stop := interruptible(e)
 	defer stop()
 	res, err := engine.Run(ctx, l.plan, engine.RunOptions{

@@ -40,6 +40,7 @@ func (c *runCmd) Run(e *env) error {
 	if err != nil {
 		return err
 	}
+	defer store.Close()
 	ctx, stop := interruptible(e)
 	defer stop()
 

@@ -105,19 +105,51 @@ func (s *Store) Put(key [32]byte, typ string, result []byte, explain [32]byte) e
 			return err
 		}
 	}
-	return s.writeFile(acDir, hex.EncodeToString(key[:]), encodeEntry(e, inline))
+	raw := encodeEntry(e, inline)
+	if err := s.writeFile(acDir, hex.EncodeToString(key[:]), raw); err != nil {
+		return err
+	}
+	if s.ix != nil {
+		s.ix.add(key, raw)
+	}
+	return nil
 }
 
 // Get returns the verified entry for key with its result bytes in Data.
 // Any inconsistency (unreadable or malformed entry, missing or corrupt
 // result) is a miss; broken entries are removed so they are recomputed.
 func (s *Store) Get(key [32]byte) (Entry, bool) {
+	if s.ix != nil {
+		if raw, ok := s.ix.get(key); ok {
+			if e, err := s.verify(raw); err == nil {
+				s.hits.Add(1)
+				return e, true
+			}
+			s.ix.forget(key) // fall back to the entry's own file
+		}
+	}
 	p := s.path(acDir, hex.EncodeToString(key[:]))
-	raw, err := os.ReadFile(p)
+	raw, err := readSmallFile(p)
 	if err != nil {
 		s.misses.Add(1)
 		return Entry{}, false
 	}
+	e, err := s.verify(raw)
+	if err != nil {
+		s.corrupt.Add(1)
+		s.misses.Add(1)
+		os.Remove(p)
+		return Entry{}, false
+	}
+	if s.ix != nil {
+		s.ix.add(key, raw)
+	}
+	s.hits.Add(1)
+	return e, true
+}
+
+// verify decodes an encoded entry and checks its result.
+func (s *Store) verify(raw []byte) (Entry, error) {
 	e, inline, err := decodeEntry(raw)
 	if err == nil && inline && sha256.Sum256(e.Data) != e.Result {
 		err = errBadEntry
@@ -129,14 +161,7 @@ func (s *Store) Get(key [32]byte) (Entry, bool) {
 		}
 		e.Data = data
 	}
-	if err != nil {
-		s.corrupt.Add(1)
-		s.misses.Add(1)
-		os.Remove(p)
-		return Entry{}, false
-	}
-	s.hits.Add(1)
-	return e, true
+	return e, err
 }
 
 // Has reports whether key has an entry, without verifying it (for plans).

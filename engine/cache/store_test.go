@@ -19,10 +19,16 @@ func key(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 
 func open(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(t.TempDir(), Options{})
+	return openWith(t, t.TempDir(), Options{})
+}
+
+func openWith(t *testing.T, dir string, opt Options) *Store {
+	t.Helper()
+	s, err := Open(dir, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 
@@ -76,7 +82,7 @@ func TestCorruptionIsAMiss(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := open(t)
+			s := openWith(t, t.TempDir(), Options{NoIndex: true})
 			k := key(c.name)
 			if err := s.Put(k, "t", c.data, [32]byte{}); err != nil {
 				t.Fatal(err)

@@ -40,11 +40,12 @@ type Walker struct {
 	visit VisitFunc
 
 	mu        sync.Mutex
+	wake      *sync.Cond // signalled when a vertex becomes ready or the walk ends
 	vs        []vertex
 	queue     readyQueue
 	running   int
 	cancelled bool
-	idle      chan struct{} // closed when nothing runs or is ready
+	finished  bool
 	errs      []VertexError
 	counts    [skipped + 1]int
 }
@@ -73,7 +74,9 @@ func NewWalker(parallelism int, visit VisitFunc) *Walker {
 	if parallelism < 1 {
 		parallelism = 1
 	}
-	return &Walker{limit: parallelism, visit: visit}
+	w := &Walker{limit: parallelism, visit: visit}
+	w.wake = sync.NewCond(&w.mu)
+	return w
 }
 
 // Add adds a vertex that runs once every dependency is done; among ready
@@ -114,23 +117,25 @@ func (w *Walker) Len() int {
 }
 
 // Run walks until every vertex is done, failed or skipped, or ctx is
-// cancelled; then it waits for visits in flight and returns.
+// cancelled; then it waits for visits in flight and returns. Visits run on
+// a fixed pool of worker goroutines, whose stacks stay warm across visits.
 func (w *Walker) Run(ctx context.Context) Summary {
-	w.mu.Lock()
-	w.idle = make(chan struct{})
-	w.dispatch(ctx)
-	w.checkIdle()
-	w.mu.Unlock()
-
-	select {
-	case <-w.idle:
-	case <-ctx.Done():
+	stop := context.AfterFunc(ctx, func() {
 		w.mu.Lock()
 		w.cancelled = true
-		w.checkIdle()
+		w.wake.Broadcast()
 		w.mu.Unlock()
-		<-w.idle
+	})
+	defer stop()
+	var wg sync.WaitGroup
+	for i := 0; i < w.limit; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.work(ctx)
+		}()
 	}
+	wg.Wait()
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -142,26 +147,51 @@ func (w *Walker) Run(ctx context.Context) Summary {
 	return s
 }
 
-func (w *Walker) makeReady(id ID) {
-	w.vs[id].state = ready
-	heap.Push(&w.queue, qitem{id: id, prio: w.vs[id].prio})
-}
-
-// dispatch starts ready vertices while there is room. Called with mu held.
-func (w *Walker) dispatch(ctx context.Context) {
-	for !w.cancelled && w.running < w.limit && w.queue.Len() > 0 {
+// work is one worker: it takes the best ready vertex, visits it, and
+// records the outcome, until nothing is ready or running.
+func (w *Walker) work(ctx context.Context) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for {
+		for w.queue.Len() == 0 && !w.cancelled && !w.finished {
+			if w.running == 0 {
+				w.finished = true
+				w.wake.Broadcast()
+				break
+			}
+			w.wake.Wait()
+		}
+		if w.cancelled || w.finished {
+			if w.running == 0 {
+				w.wake.Broadcast()
+			}
+			return
+		}
 		id := heap.Pop(&w.queue).(qitem).id
 		w.vs[id].state = running
 		w.running++
-		go w.run(ctx, id)
+		w.mu.Unlock()
+		err := w.safeVisit(ctx, id)
+		w.mu.Lock()
+		w.running--
+		w.complete(id, err)
+		if ctx.Err() != nil {
+			w.cancelled = true
+			w.wake.Broadcast()
+		}
 	}
 }
 
-func (w *Walker) run(ctx context.Context, id ID) {
-	err := w.safeVisit(ctx, id)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.running--
+func (w *Walker) makeReady(id ID) {
+	w.vs[id].state = ready
+	heap.Push(&w.queue, qitem{id: id, prio: w.vs[id].prio})
+	if w.wake != nil {
+		w.wake.Signal()
+	}
+}
+
+// complete records the outcome of a visit. Called with mu held.
+func (w *Walker) complete(id ID, err error) {
 	if err != nil {
 		w.vs[id].state = failed
 		w.counts[failed]++
@@ -183,11 +213,6 @@ func (w *Walker) run(ctx context.Context, id ID) {
 		}
 	}
 	w.vs[id].users = nil
-	if ctx.Err() != nil {
-		w.cancelled = true
-	}
-	w.dispatch(ctx)
-	w.checkIdle()
 }
 
 func (w *Walker) safeVisit(ctx context.Context, id ID) (err error) {
@@ -213,20 +238,6 @@ func (w *Walker) skip(id ID) {
 		w.counts[skipped]++
 		stack = append(stack, vv.users...)
 		vv.users = nil
-	}
-}
-
-func (w *Walker) checkIdle() {
-	if w.idle == nil || w.running > 0 {
-		return
-	}
-	if w.queue.Len() > 0 && !w.cancelled {
-		return
-	}
-	select {
-	case <-w.idle:
-	default:
-		close(w.idle)
 	}
 }
 
