@@ -2,14 +2,35 @@ package main
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"regexp"
 	"strconv"
 	"strings"
 )
+
+//go:generate go run . -o ../ccw-mini.jsonl
+
+//go:embed *.py
+var taskFiles embed.FS
+
+func main() {
+	out := flag.String("o", "ccw-mini.jsonl", "file to write")
+	flag.Parse()
+	data, err := build(taskFiles)
+	if err == nil {
+		err = os.WriteFile(*out, data, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ccw-mini:", err)
+		os.Exit(1)
+	}
+}
 
 // fieldOrder is the key order of a BigCodeBench record.
 var fieldOrder = []string{"task_id", "complete_prompt", "instruct_prompt", "canonical_solution",
