@@ -70,6 +70,7 @@ type DigestMismatchError struct {
 	Pinned bool
 }
 
+// Error implements error.
 func (e *DigestMismatchError) Error() string {
 	whose := "the digest given in the tasks block"
 	if e.Pinned {

@@ -237,6 +237,7 @@ type DownloadError struct {
 	Attempts []error
 }
 
+// Error implements error.
 func (e *DownloadError) Error() string {
 	var b strings.Builder
 	if e.Offline {
