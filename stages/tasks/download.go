@@ -162,11 +162,11 @@ func downloadSplit(ctx context.Context, url, dir, split, want string, pinned boo
 		return nil, fmt.Errorf("%s: HTTP %s", url, resp.Status)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("tasks: cache directory: %w", err)
+		return nil, fmt.Errorf("tasks: cache directory (set cache_dir to change it): %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, ".download-*")
 	if err != nil {
-		return nil, fmt.Errorf("tasks: cache directory: %w", err)
+		return nil, fmt.Errorf("tasks: cache directory (set cache_dir to change it): %w", err)
 	}
 	defer os.Remove(tmp.Name()) // no-op once renamed
 	n, err := io.Copy(tmp, io.LimitReader(resp.Body, maxDownload+1))
@@ -237,6 +237,7 @@ type DownloadError struct {
 	Attempts []error
 }
 
+// Error implements error.
 func (e *DownloadError) Error() string {
 	var b strings.Builder
 	if e.Offline {

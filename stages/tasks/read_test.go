@@ -201,3 +201,41 @@ func TestReadFileBrokenParquet(t *testing.T) {
 		}
 	})
 }
+
+// FuzzReadFile feeds arbitrary bytes to ReadFile (format found by content):
+// it must return tasks or an error, never panic or hang. Seeds: a valid
+// record as jsonl, jsonl.gz and Parquet, and a few broken inputs. Run it
+// with a small -fuzzminimizetime (say 20x): minimizing a Parquet input with
+// the default 60 s per input looks like a stall on this 2-core machine.
+func FuzzReadFile(f *testing.F) {
+	tasks := makeTasks("X", 2)
+	plain := jsonlBytes(f, tasks)
+	pq := filepath.Join(f.TempDir(), "seed.parquet")
+	writeParquet(f, pq, taskColumns(tasks))
+	pqBytes, err := os.ReadFile(pq)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range [][]byte{plain, gzipBytes(f, plain), pqBytes, []byte("{\"task_id\": 1}\n"), []byte("PAR1"), {0x1f, 0x8b}} {
+		f.Add(seed)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "input")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadFile(path)
+		if err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		for _, task := range got {
+			if task.ID == "" || len(task.Fields) != len(FieldNames) {
+				t.Fatalf("accepted a task without its nine fields: %+v", task)
+			}
+		}
+	})
+}
