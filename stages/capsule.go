@@ -7,7 +7,9 @@ import (
 )
 
 // ResourceType returns a capsule type for references to resources of one
-// block kind. Two values are equal when their identities are.
+// block kind. Two values are equal when their identities are. goType must
+// be the type that BlockKind.Open returns a pointer to: Open returning
+// *Sandbox pairs with ResourceType("sandbox", reflect.TypeOf(Sandbox{})).
 func ResourceType(block string, goType reflect.Type) cty.Type {
 	return cty.CapsuleWithOps(block, goType, &cty.CapsuleOps{
 		GoString:     func(v any) string { return block + "(...)" },

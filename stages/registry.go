@@ -57,6 +57,8 @@ type Set struct {
 	// Functions are extra HCL functions stage packages offer to pipeline
 	// files (for example the default prompt templates).
 	Functions map[string]function.Function
+	// Tasks loads the task sets of tasks blocks.
+	Tasks TaskSource
 }
 
 // NewSet returns an empty set.

@@ -3,6 +3,7 @@ package stages
 import (
 	"context"
 
+	"github.com/ccw-dev/ccw/schemas"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -127,4 +128,21 @@ type Resource interface {
 	Identity() cty.Value
 	// Close releases whatever the resource started.
 	Close() error
+}
+
+// Ephemeral is implemented by runners whose results are cheaper to
+// recompute than to store (bookkeeping stages such as score). The engine
+// runs them on every walk and never writes their results to the cache.
+type Ephemeral interface {
+	Ephemeral() bool
+}
+
+// TurnRower is implemented by stages whose results are rows of
+// turns.parquet (the score stage). The engine fills in the columns it owns
+// (experiment, combination, task, provenance).
+type TurnRower interface {
+	TurnRow(result cty.Value) schemas.Turn
+	// ProvenanceAttr names the config attribute whose upstream stage
+	// supplies the row's provenance columns (exec_key, cached).
+	ProvenanceAttr() string
 }

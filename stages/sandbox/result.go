@@ -48,6 +48,8 @@ type Result struct {
 	Output string `json:"output,omitempty"`
 	// Duration is the wall time of the execution.
 	Duration time.Duration `json:"duration_ns"`
+	// Limits are the limits the run had; they are recorded with every result.
+	Limits Limits `json:"limits"`
 }
 
 // Details returns BigCodeBench's details map: failing test name → traceback.

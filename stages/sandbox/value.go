@@ -24,7 +24,11 @@ var ResultType = cty.Object(map[string]cty.Type{
 	"limit":        cty.String,
 	"output":       cty.String,
 	"duration_ms":  cty.Number,
+	"limits":       LimitsType,
 })
+
+// LimitsType is the cty type of Limits.Value.
+var LimitsType = DefaultLimits().Value().Type()
 
 // Value converts r to a ResultType value.
 func (r Result) Value() cty.Value {
@@ -53,6 +57,7 @@ func (r Result) Value() cty.Value {
 		"limit":        cty.StringVal(r.Limit),
 		"output":       cty.StringVal(r.Output),
 		"duration_ms":  cty.NumberIntVal(r.Duration.Milliseconds()),
+		"limits":       r.Limits.Value(),
 	})
 }
 
@@ -64,6 +69,9 @@ func ResultFromValue(v cty.Value) Result {
 	r.Output = v.GetAttr("output").AsString()
 	ms, _ := v.GetAttr("duration_ms").AsBigFloat().Int64()
 	r.Duration = time.Duration(ms) * time.Millisecond
+	if lv := v.GetAttr("limits"); !lv.IsNull() {
+		r.Limits = LimitsFromValue(lv)
+	}
 	for it := v.GetAttr("tests").ElementIterator(); it.Next(); {
 		_, t := it.Element()
 		r.Tests = append(r.Tests, TestResult{

@@ -1,0 +1,176 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Layout directory names. A change of layout means new names and a
+// migration, never a silent reinterpretation of old files.
+const (
+	acDir  = "ac.v1"
+	casDir = "cas.v1"
+)
+
+// InlineMax is the largest result kept inside its action entry.
+const InlineMax = 16 << 10
+
+// Store is an on-disk action cache plus CAS rooted at one directory. It is
+// safe for concurrent use by many goroutines and by several processes.
+type Store struct {
+	root    string
+	durable bool
+	shards  sync.Map // created shard directories
+
+	hits, misses, corrupt, writes atomic.Int64
+}
+
+// Options tune a Store.
+type Options struct {
+	// NoSync skips fsync before publishing a file. A killed process still
+	// never leaves a half-written file visible; only a machine crash can
+	// lose recent entries (they are then recomputed).
+	NoSync bool
+}
+
+// Open creates (if needed) and opens the cache rooted at dir.
+func Open(dir string, opt Options) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("cache: no directory given")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	for _, d := range []string{acDir, casDir} {
+		if err := os.MkdirAll(filepath.Join(abs, d), 0o755); err != nil {
+			return nil, fmt.Errorf("cache: cannot create %s: %w", filepath.Join(abs, d), err)
+		}
+	}
+	return &Store{root: abs, durable: !opt.NoSync}, nil
+}
+
+// Root returns the cache directory.
+func (s *Store) Root() string { return s.root }
+
+// Stats are counters since Open.
+type Stats struct{ Hits, Misses, Corrupt, Writes int64 }
+
+// Stats returns the counters.
+func (s *Store) Stats() Stats {
+	return Stats{s.hits.Load(), s.misses.Load(), s.corrupt.Load(), s.writes.Load()}
+}
+
+func (s *Store) path(kind string, hexd string) string {
+	return filepath.Join(s.root, kind, hexd[:2], hexd)
+}
+
+func (s *Store) ensureShard(kind, hexd string) (string, error) {
+	dir := filepath.Join(s.root, kind, hexd[:2])
+	if _, ok := s.shards.Load(dir); ok {
+		return dir, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("cache: %w", err)
+	}
+	s.shards.Store(dir, true)
+	return dir, nil
+}
+
+// writeFile publishes data at kind/hexd atomically.
+func (s *Store) writeFile(kind, hexd string, data []byte) error {
+	dir, err := s.ensureShard(kind, hexd)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".tmp-"+hexd[:8]+"-*")
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	if werr == nil && s.durable {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, filepath.Join(dir, hexd))
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("cache: writing %s: %w", filepath.Join(kind, hexd), werr)
+	}
+	s.writes.Add(1)
+	return nil
+}
+
+// PutBlob stores data in the CAS and returns its digest. Storing bytes
+// that are already present is a no-op.
+func (s *Store) PutBlob(data []byte) ([32]byte, error) {
+	d := sha256.Sum256(data)
+	hexd := hex.EncodeToString(d[:])
+	if fi, err := os.Stat(s.path(casDir, hexd)); err == nil && fi.Size() == int64(len(data)) {
+		return d, nil
+	}
+	return d, s.writeFile(casDir, hexd, data)
+}
+
+// GetBlob returns the CAS blob with digest d after checking its hash. A
+// missing or corrupt blob reports ok == false; a corrupt one is removed.
+func (s *Store) GetBlob(d [32]byte) (data []byte, ok bool) {
+	p := s.path(casDir, hex.EncodeToString(d[:]))
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, false
+	}
+	if sha256.Sum256(data) != d {
+		s.corrupt.Add(1)
+		os.Remove(p)
+		return nil, false
+	}
+	return data, true
+}
+
+// HasBlob reports whether a blob of digest d is present (without hashing it).
+func (s *Store) HasBlob(d [32]byte) bool {
+	_, err := os.Stat(s.path(casDir, hex.EncodeToString(d[:])))
+	return err == nil
+}
+
+// FindKeys returns the action keys (64 hex digits) that start with prefix,
+// for commands that accept an abbreviated key. At most limit are returned.
+func (s *Store) FindKeys(prefix string, limit int) ([]string, error) {
+	prefix = strings.ToLower(strings.TrimPrefix(prefix, "sha256:"))
+	if len(prefix) < 2 {
+		return nil, fmt.Errorf("cache: key prefix %q is too short (need at least 2 hex digits)", prefix)
+	}
+	if _, err := hex.DecodeString(prefix[:2]); err != nil {
+		return nil, fmt.Errorf("cache: key prefix %q is not hexadecimal", prefix)
+	}
+	entries, err := os.ReadDir(filepath.Join(s.root, acDir, prefix[:2]))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) && !strings.HasPrefix(e.Name(), ".tmp-") {
+			out = append(out, e.Name())
+			if len(out) >= limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,254 @@
+package dag
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
+
+// ID names a vertex of a Walker.
+type ID int32
+
+// VisitFunc runs one vertex. It may call Walker.Add to grow the graph
+// (typically with dependencies on the vertex being visited).
+type VisitFunc func(ctx context.Context, id ID) error
+
+type state uint8
+
+const (
+	waiting state = iota
+	ready
+	running
+	done
+	failed
+	skipped
+)
+
+type vertex struct {
+	prio    uint64
+	pending int32
+	state   state
+	users   []ID
+}
+
+// Walker walks a growing graph of vertices concurrently. Create it with
+// NewWalker, Add vertices, then Run once.
+type Walker struct {
+	limit int
+	visit VisitFunc
+
+	mu        sync.Mutex
+	vs        []vertex
+	queue     readyQueue
+	running   int
+	cancelled bool
+	idle      chan struct{} // closed when nothing runs or is ready
+	errs      []VertexError
+	counts    [skipped + 1]int
+}
+
+// VertexError is the error of one failed vertex.
+type VertexError struct {
+	ID  ID
+	Err error
+}
+
+func (e VertexError) Error() string { return fmt.Sprintf("vertex %d: %v", e.ID, e.Err) }
+func (e VertexError) Unwrap() error { return e.Err }
+
+// Summary is what a walk did.
+type Summary struct {
+	Done, Failed, Skipped, NotRun int
+	// Errors lists each failure once, in the order they happened;
+	// dependents skipped because of a failure are only counted.
+	Errors []VertexError
+	// Cause is why the walk stopped early (context cancellation), or nil.
+	Cause error
+}
+
+// NewWalker returns a Walker running at most parallelism visits at once.
+func NewWalker(parallelism int, visit VisitFunc) *Walker {
+	if parallelism < 1 {
+		parallelism = 1
+	}
+	return &Walker{limit: parallelism, visit: visit}
+}
+
+// Add adds a vertex that runs once every dependency is done; among ready
+// vertices, lower prio runs first. A vertex whose dependency failed or was
+// skipped is skipped. Add may be called before Run and, during Run, from a
+// VisitFunc; dependencies must already exist.
+func (w *Walker) Add(prio uint64, deps ...ID) ID {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id := ID(len(w.vs))
+	w.vs = append(w.vs, vertex{prio: prio})
+	v := &w.vs[id]
+	skip := false
+	for _, d := range deps {
+		dv := &w.vs[d]
+		switch dv.state {
+		case done:
+		case failed, skipped:
+			skip = true
+		default:
+			v.pending++
+			dv.users = append(dv.users, id)
+		}
+	}
+	if skip {
+		w.skip(id)
+	} else if v.pending == 0 {
+		w.makeReady(id)
+	}
+	return id
+}
+
+// Len returns the number of vertices added so far.
+func (w *Walker) Len() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.vs)
+}
+
+// Run walks until every vertex is done, failed or skipped, or ctx is
+// cancelled; then it waits for visits in flight and returns.
+func (w *Walker) Run(ctx context.Context) Summary {
+	w.mu.Lock()
+	w.idle = make(chan struct{})
+	w.dispatch(ctx)
+	w.checkIdle()
+	w.mu.Unlock()
+
+	select {
+	case <-w.idle:
+	case <-ctx.Done():
+		w.mu.Lock()
+		w.cancelled = true
+		w.checkIdle()
+		w.mu.Unlock()
+		<-w.idle
+	}
+
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := Summary{Done: w.counts[done], Failed: w.counts[failed], Skipped: w.counts[skipped], Errors: w.errs}
+	s.NotRun = len(w.vs) - s.Done - s.Failed - s.Skipped
+	if w.cancelled {
+		s.Cause = context.Cause(ctx)
+	}
+	return s
+}
+
+func (w *Walker) makeReady(id ID) {
+	w.vs[id].state = ready
+	heap.Push(&w.queue, qitem{id: id, prio: w.vs[id].prio})
+}
+
+// dispatch starts ready vertices while there is room. Called with mu held.
+func (w *Walker) dispatch(ctx context.Context) {
+	for !w.cancelled && w.running < w.limit && w.queue.Len() > 0 {
+		id := heap.Pop(&w.queue).(qitem).id
+		w.vs[id].state = running
+		w.running++
+		go w.run(ctx, id)
+	}
+}
+
+func (w *Walker) run(ctx context.Context, id ID) {
+	err := w.safeVisit(ctx, id)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.running--
+	if err != nil {
+		w.vs[id].state = failed
+		w.counts[failed]++
+		w.errs = append(w.errs, VertexError{ID: id, Err: err})
+		for _, u := range w.vs[id].users {
+			w.skip(u)
+		}
+	} else {
+		w.vs[id].state = done
+		w.counts[done]++
+		for _, u := range w.vs[id].users {
+			uv := &w.vs[u]
+			if uv.state != waiting {
+				continue
+			}
+			if uv.pending--; uv.pending == 0 {
+				w.makeReady(u)
+			}
+		}
+	}
+	w.vs[id].users = nil
+	if ctx.Err() != nil {
+		w.cancelled = true
+	}
+	w.dispatch(ctx)
+	w.checkIdle()
+}
+
+func (w *Walker) safeVisit(ctx context.Context, id ID) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error (a bug in ccw, please report it): %v\n%s", r, debug.Stack())
+		}
+	}()
+	return w.visit(ctx, id)
+}
+
+// skip marks id and everything depending on it as skipped.
+func (w *Walker) skip(id ID) {
+	stack := []ID{id}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		vv := &w.vs[v]
+		if vv.state != waiting {
+			continue
+		}
+		vv.state = skipped
+		w.counts[skipped]++
+		stack = append(stack, vv.users...)
+		vv.users = nil
+	}
+}
+
+func (w *Walker) checkIdle() {
+	if w.idle == nil || w.running > 0 {
+		return
+	}
+	if w.queue.Len() > 0 && !w.cancelled {
+		return
+	}
+	select {
+	case <-w.idle:
+	default:
+		close(w.idle)
+	}
+}
+
+type qitem struct {
+	id   ID
+	prio uint64
+}
+
+type readyQueue []qitem
+
+func (q readyQueue) Len() int { return len(q) }
+func (q readyQueue) Less(i, j int) bool {
+	if q[i].prio != q[j].prio {
+		return q[i].prio < q[j].prio
+	}
+	return q[i].id < q[j].id
+}
+func (q readyQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *readyQueue) Push(x any)   { *q = append(*q, x.(qitem)) }
+func (q *readyQueue) Pop() any {
+	old := *q
+	it := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return it
+}

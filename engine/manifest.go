@@ -1,0 +1,71 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"time"
+
+	"github.com/ccw-dev/ccw/engine/cachekey"
+	"github.com/ccw-dev/ccw/schemas"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// manifest builds run.json.
+func (r *run) manifest(res *Result) *schemas.Run {
+	m := &schemas.Run{
+		SchemaVersion: schemas.RunVersion,
+		CCWVersion:    r.opts.Version,
+		ConfigFile:    r.plan.Config.Path,
+		Variables:     map[string]any{},
+		Resources:     map[string]any{},
+		Tables:        map[string]string{"turns.parquet": schemas.TurnsVersion},
+		Started:       res.Started.UTC().Truncate(time.Millisecond),
+		Finished:      res.Started.Add(res.Wall).UTC().Truncate(time.Millisecond),
+		WallSeconds:   res.Wall.Seconds(),
+		Summary:       res.Summary,
+		Host:          hostInfo(),
+	}
+	if b, err := os.ReadFile(r.plan.Config.Path); err == nil {
+		sum := sha256.Sum256(b)
+		m.ConfigSHA256 = hex.EncodeToString(sum[:])
+	}
+	for name, v := range r.plan.Scope.Vars {
+		m.Variables[name] = jsonValue(v)
+	}
+	t := res.Tasks
+	m.Experiment = schemas.RunExperiment{
+		Name: r.ep.Name,
+		Tasks: schemas.RunTasks{Block: r.ep.Tasks.Name, Source: t.Source, Split: t.Split, Digest: t.Digest,
+			Origin: t.Origin, Selection: t.Selection, Count: len(t.IDs)},
+		Excluded: append([]string{}, r.ep.Exclude...),
+	}
+	for _, sp := range r.ep.Stages {
+		rs := schemas.RunStage{Addr: sp.Addr, CacheType: sp.Runner.CacheType(), Needs: []string{}}
+		for _, d := range sp.Deps {
+			rs.Needs = append(rs.Needs, r.ep.Stages[d].Addr)
+		}
+		m.Experiment.Stages = append(m.Experiment.Stages, rs)
+	}
+	for addr, rp := range r.plan.Resources {
+		m.Resources[addr] = jsonValue(rp.Resource.Identity())
+	}
+	return m
+}
+
+// jsonValue renders a cty value for run.json through the explain renderer,
+// which shows resources by identity and never secrets.
+func jsonValue(v cty.Value) any {
+	h := cachekey.NewExplained()
+	if err := h.Value("v", v); err != nil {
+		return "(" + err.Error() + ")"
+	}
+	if _, err := h.Sum(); err != nil {
+		return nil
+	}
+	raw, _ := json.Marshal(h.Record().Parts[0].Value)
+	var out any
+	_ = json.Unmarshal(raw, &out)
+	return out
+}

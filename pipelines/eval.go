@@ -1,0 +1,187 @@
+package pipelines
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// Scope holds the evaluated variables and locals of a configuration and
+// the functions pipeline expressions may call.
+type Scope struct {
+	Vars      map[string]cty.Value
+	Locals    map[string]cty.Value
+	Functions map[string]function.Function
+}
+
+// EvalContext returns an evaluation context with var, local and the
+// functions; callers add their own variables (task, stage results) to a
+// child context.
+func (s *Scope) EvalContext() *hcl.EvalContext {
+	return &hcl.EvalContext{
+		Variables: map[string]cty.Value{
+			"var":   objectOrEmpty(s.Vars),
+			"local": objectOrEmpty(s.Locals),
+		},
+		Functions: s.Functions,
+	}
+}
+
+func objectOrEmpty(m map[string]cty.Value) cty.Value {
+	if len(m) == 0 {
+		return cty.EmptyObjectVal
+	}
+	return cty.ObjectVal(m)
+}
+
+// Evaluate assigns every variable its value (an override from --var, else
+// its default), then evaluates locals. overrides maps names to the raw text
+// given on the command line.
+func (p *Parser) Evaluate(cfg *Config, overrides map[string]string) (*Scope, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	s := &Scope{Vars: map[string]cty.Value{}, Locals: map[string]cty.Value{}, Functions: Functions(cfg.Dir, p.vocab.Functions)}
+
+	for _, name := range sortedKeys(overrides) {
+		if _, ok := cfg.Variables[name]; !ok {
+			detail := fmt.Sprintf("--var %s=...: the pipeline declares no variable %q.", name, name)
+			if sug := suggest(name, sortedKeys(cfg.Variables)); sug != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", sug)
+			}
+			if len(cfg.Variables) > 0 {
+				detail += " Declared: " + strings.Join(sortedKeys(cfg.Variables), ", ") + "."
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Value for undeclared variable", Detail: detail})
+		}
+	}
+	for _, name := range sortedKeys(cfg.Variables) {
+		v := cfg.Variables[name]
+		raw, given := overrides[name]
+		switch {
+		case given:
+			val, err := parseOverride(raw, v.Type)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid value for variable",
+					Detail:   fmt.Sprintf("--var %s=%s: %s (the variable is declared with type %s).", name, raw, err, typeexpr.TypeString(v.Type)),
+					Subject:  v.DeclRange.Ptr(),
+				})
+				val = cty.UnknownVal(v.Type)
+			}
+			s.Vars[name] = val
+		case v.Required():
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "No value for required variable",
+				Detail:   fmt.Sprintf("Variable %q has no default: give it one with --var %s=VALUE.", name, name),
+				Subject:  v.DeclRange.Ptr(),
+			})
+			s.Vars[name] = cty.UnknownVal(v.Type)
+		default:
+			s.Vars[name] = v.Default
+		}
+	}
+	diags = append(diags, p.evalLocals(cfg, s)...)
+	return s, diags
+}
+
+// parseOverride turns --var text into a value of type ty: strings are taken
+// literally, everything else is parsed as an HCL expression.
+func parseOverride(raw string, ty cty.Type) (cty.Value, error) {
+	if ty == cty.String || ty == cty.DynamicPseudoType {
+		return cty.StringVal(raw), nil
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(raw), "--var", hcl.InitialPos)
+	if diags.HasErrors() {
+		return cty.NilVal, fmt.Errorf("not a valid expression: %s", diags[0].Summary)
+	}
+	val, diags := expr.Value(nil)
+	if diags.HasErrors() {
+		return cty.NilVal, fmt.Errorf("%s", diags[0].Detail)
+	}
+	out, err := convert.Convert(val, ty)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	return out, nil
+}
+
+// evalLocals evaluates locals in dependency order; a cycle is an error.
+func (p *Parser) evalLocals(cfg *Config, s *Scope) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	pending := map[string]*Local{}
+	for k, v := range cfg.Locals {
+		pending[k] = v
+	}
+	for len(pending) > 0 {
+		progress := false
+		for _, name := range sortedKeys(pending) {
+			l := pending[name]
+			ready := true
+			for _, t := range l.Expr.Variables() {
+				if t.RootName() == "local" && len(t) > 1 {
+					if step, ok := t[1].(hcl.TraverseAttr); ok {
+						if _, waiting := pending[step.Name]; waiting && step.Name != name {
+							ready = false
+						}
+					}
+				}
+			}
+			if !ready {
+				continue
+			}
+			val, moreDiags := l.Expr.Value(s.EvalContext())
+			diags = append(diags, moreDiags...)
+			if moreDiags.HasErrors() {
+				val = cty.DynamicVal
+			}
+			s.Locals[name] = val
+			delete(pending, name)
+			progress = true
+		}
+		if !progress {
+			names := sortedKeys(pending)
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cycle between local values",
+				Detail:   "These local values depend on each other: " + strings.Join(names, ", ") + ".",
+				Subject:  pending[names[0]].DeclRange.Ptr(),
+			})
+			for _, n := range names {
+				s.Locals[n] = cty.DynamicVal
+			}
+			break
+		}
+	}
+	return diags
+}
+
+// Overrides parses --var arguments of the form NAME=VALUE.
+func Overrides(args []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, a := range args {
+		name, val, ok := strings.Cut(a, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("--var %q: want NAME=VALUE", a)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("--var %s given twice", name)
+		}
+		out[name] = val
+	}
+	return out, nil
+}
+
+// VariableNames lists declared variables, for help texts.
+func (c *Config) VariableNames() []string {
+	names := sortedKeys(c.Variables)
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,120 @@
+package schemas
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// rowGroup is the number of rows per Parquet row group.
+const rowGroup = 16384
+
+// Write writes rows (a slice of the table's row struct) to path as
+// zstd-compressed Parquet, atomically: readers see the old file or the
+// whole new one.
+func (t *Table) Write(path string, rows any) error {
+	rv := reflect.ValueOf(rows)
+	if rv.Kind() != reflect.Slice || rv.Type().Elem() != t.typ {
+		return fmt.Errorf("schemas: %s rows must be []%s, got %T", t.Name, t.typ, rows)
+	}
+	rec := t.record(rv)
+	defer rec.Release()
+
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCreatedBy("ccw"))
+	w, err := pqarrow.NewFileWriter(t.schema, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("schemas: %s: %w", t.Name, err)
+	}
+	for off := int64(0); off < rec.NumRows() || off == 0; off += rowGroup {
+		end := min(off+rowGroup, rec.NumRows())
+		part := rec.NewSlice(off, end)
+		err = w.Write(part)
+		part.Release()
+		if err != nil || end == rec.NumRows() {
+			break
+		}
+	}
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("schemas: writing %s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
+}
+
+func (t *Table) record(rv reflect.Value) arrow.RecordBatch {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, t.schema)
+	defer b.Release()
+	for i := 0; i < rv.Len(); i++ {
+		row := rv.Index(i)
+		for j, c := range t.cols {
+			appendValue(b.Field(j), c, row.Field(c.index))
+		}
+	}
+	return b.NewRecordBatch()
+}
+
+// Read reads a table written by Write (or any Parquet file with the same
+// columns) into a slice of the row struct, returned as any; use a type
+// assertion or ReadRows.
+func (t *Table) Read(path string) (any, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tbl, err := pqarrow.ReadTable(context.Background(), f, nil, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer tbl.Release()
+	n := int(tbl.NumRows())
+	out := reflect.MakeSlice(reflect.SliceOf(t.typ), n, n)
+	for _, c := range t.cols {
+		idx := tbl.Schema().FieldIndices(c.field.Name)
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("reading %s: no column %q (is it a %s table?)", path, c.field.Name, t.Name)
+		}
+		row := 0
+		for _, chunk := range tbl.Column(idx[0]).Data().Chunks() {
+			for i := 0; i < chunk.Len(); i++ {
+				readValue(chunk, c, i, out.Index(row).Field(c.index))
+				row++
+			}
+		}
+	}
+	return out.Interface(), nil
+}
+
+// ReadRows is Read with the row type made explicit.
+func ReadRows[T any](t *Table, path string) ([]T, error) {
+	v, err := t.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	rows, ok := v.([]T)
+	if !ok {
+		return nil, fmt.Errorf("schemas: %s rows are %T", t.Name, v)
+	}
+	return rows, nil
+}

@@ -1,0 +1,104 @@
+package schemas
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// RunVersion is the version of the run.json layout.
+const RunVersion = "1"
+
+// Run is run.json: what was run, with what, and how it went.
+type Run struct {
+	SchemaVersion string            `json:"schema_version"`
+	CCWVersion    string            `json:"ccw_version"`
+	ConfigFile    string            `json:"config_file"`
+	ConfigSHA256  string            `json:"config_sha256"`
+	Variables     map[string]any    `json:"variables"`
+	Experiment    RunExperiment     `json:"experiment"`
+	Resources     map[string]any    `json:"resources" doc:"identity of each sandbox/model block used"`
+	Tables        map[string]string `json:"tables"`
+	Started       time.Time         `json:"started"`
+	Finished      time.Time         `json:"finished"`
+	WallSeconds   float64           `json:"wall_seconds"`
+	Summary       RunSummary        `json:"summary"`
+	Host          map[string]any    `json:"host"`
+}
+
+// RunExperiment describes the experiment of a run.
+type RunExperiment struct {
+	Name     string     `json:"name"`
+	Tasks    RunTasks   `json:"tasks"`
+	Stages   []RunStage `json:"stages"`
+	Excluded []string   `json:"excluded" doc:"task ids left out of scoring"`
+}
+
+// RunTasks describes the task set.
+type RunTasks struct {
+	Block     string         `json:"block"`
+	Source    string         `json:"source"`
+	Split     string         `json:"split"`
+	Digest    string         `json:"digest"`
+	Origin    string         `json:"origin"`
+	Selection map[string]any `json:"selection"`
+	Count     int            `json:"count"`
+}
+
+// RunStage names one stage of the experiment.
+type RunStage struct {
+	Addr      string   `json:"addr"`
+	CacheType string   `json:"cache_type"`
+	Needs     []string `json:"needs"`
+}
+
+// RunSummary counts what the walk did.
+type RunSummary struct {
+	Vertices int            `json:"vertices"`
+	Cached   int            `json:"cached"`
+	Ran      int            `json:"ran"`
+	Failed   int            `json:"failed"`
+	Skipped  int            `json:"skipped"`
+	NotRun   int            `json:"not_run"`
+	Statuses map[string]int `json:"statuses"`
+	Complete bool           `json:"complete"`
+}
+
+// WriteJSON writes v as indented JSON to path atomically.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// ReadRun reads run.json from a results directory.
+func ReadRun(dir string) (*Run, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "run.json"))
+	if err != nil {
+		return nil, err
+	}
+	var r Run
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "run.json"), err)
+	}
+	return &r, nil
+}

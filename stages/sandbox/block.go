@@ -1,0 +1,264 @@
+package sandbox
+
+import (
+	"fmt"
+	"reflect"
+	"runtime"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/ccw-dev/ccw/stages"
+)
+
+// Type is the capsule type of references to sandbox blocks (sandbox.py):
+// it wraps a *Sandbox.
+var Type = stages.ResourceType("sandbox", reflect.TypeOf(Sandbox{}))
+
+// Block returns the BlockKind of sandbox "NAME" { ... } blocks.
+func Block() stages.BlockKind { return blockKind{} }
+
+type blockKind struct{}
+
+var _ stages.BlockKind = blockKind{}
+
+// Block implements stages.BlockKind.
+func (blockKind) Block() string { return "sandbox" }
+
+// Type implements stages.BlockKind.
+func (blockKind) Type() cty.Type { return Type }
+
+// Schema implements stages.BlockKind.
+func (blockKind) Schema() stages.Schema { return schema }
+
+// Open implements stages.BlockKind. It only validates: the backend starts on
+// the first Run.
+func (blockKind) Open(name string, cfg cty.Value) (stages.Resource, error) {
+	c, err := ConfigFromValue(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox %q: %w", name, err)
+	}
+	return New(name, c), nil
+}
+
+var schema = stages.Schema{
+	{Name: "backend", Type: cty.String, Default: cty.StringVal("local"),
+		Doc: `Where code runs: "local" (a hardened child process, the default) or "docker".`},
+	{Name: "python", Type: cty.String,
+		Doc: `The Python interpreter: default /usr/bin/python3 (local) or python3 on the image's PATH (docker).`},
+	{Name: "image", Type: cty.String,
+		Doc: `The Docker image (docker backend only), for example BigCodeBench's evaluation image.`},
+	{Name: "timeout", Type: cty.String, Default: cty.StringVal("121s"),
+		Doc: `Wall-time limit of one run (module and test suite), a Go duration. ConvCodeWorld uses 121s.`},
+	{Name: "memory", Type: cty.String, Default: cty.StringVal("4GiB"),
+		Doc: `Memory limit of one run ("unlimited" for none).`},
+	{Name: "pids", Type: cty.Number, Default: cty.NumberIntVal(512),
+		Doc: `Maximum number of processes and threads of one run (0 for no limit).`},
+	{Name: "file_size", Type: cty.String, Default: cty.StringVal("256MiB"),
+		Doc: `Largest file one run may write; past it the run is killed (limit "fsize").`},
+	{Name: "disk", Type: cty.String, Default: cty.StringVal("1GiB"),
+		Doc: `Size of the private work dir, where the backend can give it its own file system.`},
+	{Name: "output", Type: cty.String, Default: cty.StringVal("1MiB"),
+		Doc: `How much of stdout+stderr is kept in the result; the rest is cut with a marker.`},
+	{Name: "output_kill", Type: cty.String, Default: cty.StringVal("64MiB"),
+		Doc: `Total output past which the run is killed (limit "output").`},
+	{Name: "network", Type: cty.Bool, Default: cty.False,
+		Doc: `Allow network access (off by default: only a private loopback).`},
+	{Name: "slots", Type: cty.Number,
+		Doc: `How many runs may execute at once; default the number of CPUs. Not part of the identity.`},
+	{Name: "workers", Type: cty.String, Default: cty.StringVal("fresh"),
+		Doc: `"warm": a worker per slot with preloaded imports forks a child per run; "fresh": a new interpreter per run.`},
+	{Name: "recycle", Type: cty.Number, Default: cty.NumberIntVal(200),
+		Doc: `Warm workers are replaced after this many runs (and whenever a run leaked anything).`},
+	{Name: "preload", Type: cty.List(cty.String),
+		Doc: `Modules warm workers import before forking; default numpy, pandas, matplotlib.pyplot (Agg).`},
+	{Name: "isolation", Type: cty.String, Default: cty.StringVal("auto"),
+		Doc: `"auto": use every isolation the kernel allows and warn once about what is missing; "strict": fail instead; "none": a plain child process.`},
+}
+
+// Config is a decoded sandbox block.
+type Config struct {
+	Backend   string   // "local" or "docker"
+	Python    string   // interpreter path (or name on the image's PATH)
+	Image     string   // docker only
+	Limits    Limits   // what enters the identity
+	Slots     int      // concurrent runs
+	Workers   string   // "warm" or "fresh"
+	Recycle   int      // runs per warm worker
+	Preload   []string // modules warm workers import
+	Isolation string   // "auto", "strict" or "none"
+}
+
+// DefaultPreload is what warm workers import when the block names nothing.
+var DefaultPreload = []string{"numpy", "pandas", "matplotlib", "matplotlib.pyplot"}
+
+// DefaultConfig is the configuration of an empty sandbox block.
+func DefaultConfig() Config {
+	c, err := ConfigFromValue(cty.NullVal(schema.ObjectType()))
+	if err != nil {
+		panic("sandbox: defaults do not decode: " + err.Error())
+	}
+	return c
+}
+
+// ConfigFromValue decodes an evaluated sandbox body (an object of the
+// Schema's type; absent or null attributes take their defaults).
+func ConfigFromValue(v cty.Value) (Config, error) {
+	get := func(name string) cty.Value {
+		a, _ := schema.Lookup(name)
+		if !v.IsNull() && v.IsKnown() && v.Type().IsObjectType() && v.Type().HasAttribute(name) {
+			if x := v.GetAttr(name); !x.IsNull() {
+				return x
+			}
+		}
+		if a.Default == cty.NilVal {
+			return cty.NullVal(a.Type)
+		}
+		return a.Default
+	}
+	var c Config
+	var err error
+	str := func(name string) string {
+		x := get(name)
+		if x.IsNull() {
+			return ""
+		}
+		if !x.IsKnown() || x.Type() != cty.String {
+			err = fmt.Errorf("%s: want a known string", name)
+			return ""
+		}
+		return x.AsString()
+	}
+	num := func(name string, fallback int64) int64 {
+		x := get(name)
+		if x.IsNull() {
+			return fallback
+		}
+		if !x.IsKnown() || x.Type() != cty.Number {
+			err = fmt.Errorf("%s: want a known number", name)
+			return 0
+		}
+		n, acc := x.AsBigFloat().Int64()
+		if acc != 0 || n < 0 {
+			err = fmt.Errorf("%s: want a whole number ≥ 0, got %s", name, x.AsBigFloat().String())
+		}
+		return n
+	}
+	size := func(name string) int64 {
+		s := str(name)
+		n, perr := ParseSize(s)
+		if perr != nil && err == nil {
+			err = fmt.Errorf("%s: %w", name, perr)
+		}
+		return n
+	}
+	c.Backend = str("backend")
+	c.Python = str("python")
+	c.Image = str("image")
+	c.Workers = str("workers")
+	c.Isolation = str("isolation")
+	c.Limits.Memory = size("memory")
+	c.Limits.FileSize = size("file_size")
+	c.Limits.Disk = size("disk")
+	c.Limits.Output = size("output")
+	c.Limits.OutputKill = size("output_kill")
+	c.Limits.Pids = num("pids", 0)
+	c.Slots = int(num("slots", int64(runtime.NumCPU())))
+	c.Recycle = int(num("recycle", 0))
+	if nx := get("network"); nx.IsKnown() && !nx.IsNull() {
+		c.Limits.Network = nx.True()
+	}
+	if t := str("timeout"); err == nil {
+		d, perr := time.ParseDuration(t)
+		switch {
+		case perr != nil:
+			err = fmt.Errorf("timeout: %q is not a Go duration such as \"121s\" or \"2m\"", t)
+		case d <= 0:
+			err = fmt.Errorf("timeout: must be positive, got %q", t)
+		}
+		c.Limits.Timeout = d
+	}
+	if pl := get("preload"); !pl.IsNull() && pl.IsKnown() {
+		for it := pl.ElementIterator(); it.Next(); {
+			_, m := it.Element()
+			if m.IsNull() || !m.IsKnown() {
+				return Config{}, fmt.Errorf("preload: module names must be known strings")
+			}
+			c.Preload = append(c.Preload, m.AsString())
+		}
+	} else {
+		c.Preload = append([]string(nil), DefaultPreload...)
+	}
+	if err != nil {
+		return Config{}, err
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	switch c.Backend {
+	case "local":
+		if c.Python == "" {
+			c.Python = "/usr/bin/python3"
+		}
+		if c.Image != "" {
+			return fmt.Errorf("image: only the docker backend runs an image (backend is %q)", c.Backend)
+		}
+	case "docker":
+		if c.Python == "" {
+			c.Python = "python3"
+		}
+		if c.Image == "" {
+			return fmt.Errorf(`image: the docker backend needs an image, for example "bigcodebench/bigcodebench-evaluate:latest"`)
+		}
+	default:
+		return fmt.Errorf(`backend: want "local" or "docker", got %q`, c.Backend)
+	}
+	switch c.Workers {
+	case "warm", "fresh":
+	default:
+		return fmt.Errorf(`workers: want "warm" or "fresh", got %q`, c.Workers)
+	}
+	switch c.Isolation {
+	case "auto", "strict", "none":
+	default:
+		return fmt.Errorf(`isolation: want "auto", "strict" or "none", got %q`, c.Isolation)
+	}
+	if c.Slots < 1 {
+		return fmt.Errorf("slots: want at least 1, got %d", c.Slots)
+	}
+	if c.Recycle < 1 {
+		return fmt.Errorf("recycle: want at least 1, got %d", c.Recycle)
+	}
+	for _, m := range c.Preload {
+		if !isModuleName(m) {
+			return fmt.Errorf("preload: %q is not a Python module name", m)
+		}
+	}
+	if c.Limits.Timeout < 10*time.Millisecond {
+		return fmt.Errorf("timeout: %s is too short to start Python", c.Limits.Timeout)
+	}
+	return nil
+}
+
+func isModuleName(s string) bool {
+	if s == "" {
+		return false
+	}
+	start := true
+	for _, r := range s {
+		switch {
+		case r == '.':
+			if start {
+				return false
+			}
+			start = true
+		case r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			start = false
+		case r >= '0' && r <= '9' && !start:
+		default:
+			return false
+		}
+	}
+	return !start
+}

@@ -1,0 +1,249 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Warnings receives the one warning per process that says which isolation
+// the local backend could not get. Set it before the first Run.
+var Warnings io.Writer = os.Stderr
+
+// nobody is the unprivileged user python runs as when we may switch users.
+const nobody = 65534
+
+const allNamespaces = syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE_NEWNET |
+	syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
+
+// isolation is what the local backend can use on this machine, found once
+// per process by probing (starting the init and asking it).
+type isolation struct {
+	viaInit bool    // the binary runs our init (MaybeReexec is wired)
+	flags   uintptr // namespaces to create
+	userns  bool    // the namespaces hang off a user namespace (we are not root)
+	user    bool    // python can run as nobody
+	cg      *cgroups
+	missing []string // what is missing, for the warning
+}
+
+// Isolation describes, for people, what the local backend uses here.
+func (iso *isolation) String() string {
+	var have []string
+	if iso.viaInit {
+		have = append(have, "init re-exec (rlimits)")
+	}
+	for _, ns := range []struct {
+		flag uintptr
+		name string
+	}{{syscall.CLONE_NEWNET, "network"}, {syscall.CLONE_NEWPID, "pid"}, {syscall.CLONE_NEWNS, "mount"}, {syscall.CLONE_NEWIPC, "ipc"}, {syscall.CLONE_NEWUTS, "uts"}} {
+		if iso.flags&ns.flag != 0 {
+			have = append(have, ns.name+" namespace")
+		}
+	}
+	if iso.userns {
+		have = append(have, "user namespace")
+	}
+	if iso.user {
+		have = append(have, "uid nobody")
+	}
+	if iso.cg != nil {
+		have = append(have, fmt.Sprintf("cgroup v%d memory+pids", iso.cg.version))
+	}
+	if len(have) == 0 {
+		return "none"
+	}
+	return strings.Join(have, ", ")
+}
+
+var (
+	isoOnce   sync.Once
+	isoFound  *isolation
+	warnOnce  sync.Once
+	probeWait = 10 * time.Second
+)
+
+// detectIsolation probes once per process.
+func detectIsolation() *isolation {
+	isoOnce.Do(func() { isoFound = probeIsolation() })
+	return isoFound
+}
+
+func probeIsolation() *isolation {
+	iso := &isolation{}
+	cg, why := detectCgroups()
+	iso.cg = cg
+	if cg == nil {
+		iso.missing = append(iso.missing, "memory and process limits per run ("+why+"; falling back to rlimits)")
+	}
+	if os.Getenv(initEnv) != "" {
+		// We are ourselves an init that fell through to main: never recurse.
+		iso.missing = append(iso.missing, "namespaces (this binary does not call sandbox.MaybeReexec)")
+		return iso
+	}
+	root := os.Geteuid() == 0
+	type candidate struct {
+		flags  uintptr
+		userns bool
+	}
+	var cands []candidate
+	if root {
+		cands = append(cands, candidate{flags: allNamespaces})
+	}
+	cands = append(cands, candidate{flags: allNamespaces, userns: true}, candidate{})
+	var lastErr error
+	for _, c := range cands {
+		st, err := probe(c.flags, c.userns, root)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		iso.viaInit, iso.flags, iso.userns, iso.user = true, c.flags, c.userns, st.User
+		break
+	}
+	if !iso.viaInit {
+		iso.missing = append(iso.missing, "the init re-exec ("+lastErr.Error()+"): no namespaces, no unprivileged user")
+		return iso
+	}
+	if iso.flags == 0 {
+		iso.missing = append(iso.missing, "network, pid, mount, ipc and uts namespaces ("+lastErr.Error()+"): code can reach the network, see other processes and write where this user can")
+	}
+	if !iso.user {
+		iso.missing = append(iso.missing, "an unprivileged user (not root): code runs as this user")
+	}
+	return iso
+}
+
+// warn prints the single warning about missing isolation.
+func (iso *isolation) warn() {
+	if len(iso.missing) == 0 {
+		return
+	}
+	warnOnce.Do(func() {
+		fmt.Fprintf(Warnings, "ccw: warning: the local sandbox runs without %s. It uses: %s. Use the docker backend for stronger isolation.\n",
+			strings.Join(iso.missing, "; "), iso.String())
+	})
+}
+
+// probe starts the init in probe mode with the given namespaces.
+func probe(flags uintptr, userns, root bool) (initStatus, error) {
+	dir, err := makeWorkDir("")
+	if err != nil {
+		return initStatus{}, err
+	}
+	defer removeWorkDir(dir)
+	spec := initSpec{Dir: dir, UID: -1, Probe: true}
+	if root && !userns {
+		spec.UID, spec.GID = nobody, nobody
+	}
+	if flags != 0 {
+		spec.Mounts, spec.Proc, spec.Loopback, spec.Hostname = true, true, true, "ccw-sandbox"
+	}
+	p, err := newPipes()
+	if err != nil {
+		return initStatus{}, err
+	}
+	defer p.closeAll()
+	x, err := startInit(spec, flags, userns, p, nil)
+	if err != nil {
+		return initStatus{}, err
+	}
+	p.closeChildEnds()
+	done := make(chan error, 1)
+	go func() { done <- x.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(probeWait):
+		x.kill()
+		<-done
+		return initStatus{}, fmt.Errorf("the init did not answer in %s", probeWait)
+	}
+	st, err := x.status()
+	if err != nil {
+		return st, err
+	}
+	if st.Error != "" {
+		return st, fmt.Errorf("%s", st.Error)
+	}
+	return st, nil
+}
+
+// initProc is a started init and the channels to it.
+type initProc struct {
+	cmd     *exec.Cmd
+	statusR *os.File
+	group   *runGroup
+}
+
+// startInit re-executes this binary as the init of one run with the given
+// namespaces, and sends it spec. The caller closes p's child ends.
+func startInit(spec initSpec, flags uintptr, userns bool, p *pipes, group *runGroup) (*initProc, error) {
+	specR, specW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("pipe: %w", err)
+	}
+	defer specR.Close()
+	statusR, statusW, err := os.Pipe()
+	if err != nil {
+		specW.Close()
+		return nil, fmt.Errorf("pipe: %w", err)
+	}
+	defer statusW.Close()
+	cmd := exec.Command("/proc/self/exe", initArg)
+	cmd.Env = []string{initEnv + "=1"}
+	cmd.Stdin = p.jobR
+	cmd.Stdout = p.outW
+	cmd.Stderr = p.outW
+	cmd.ExtraFiles = []*os.File{p.resW, specR, statusW}
+	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Cloneflags: flags}
+	if userns {
+		attr.Cloneflags |= syscall.CLONE_NEWUSER
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
+	}
+	cmd.SysProcAttr = attr
+	if err := cmd.Start(); err != nil {
+		specW.Close()
+		statusR.Close()
+		return nil, fmt.Errorf("start the sandbox init: %w", err)
+	}
+	b, _ := json.Marshal(spec)
+	go func() {
+		specW.Write(b)
+		specW.Close()
+	}()
+	return &initProc{cmd: cmd, statusR: statusR, group: group}, nil
+}
+
+// kill ends the run: the init (which ends its PID namespace), its process
+// group, and everything in its cgroup.
+func (x *initProc) kill() {
+	if x.cmd.Process != nil {
+		syscall.Kill(-x.cmd.Process.Pid, syscall.SIGKILL)
+		x.cmd.Process.Kill()
+	}
+	if x.group != nil {
+		x.group.kill()
+	}
+}
+
+// status reads what the init reported (after it exited).
+func (x *initProc) status() (initStatus, error) {
+	defer x.statusR.Close()
+	x.statusR.SetReadDeadline(time.Now().Add(time.Second))
+	b, _ := io.ReadAll(x.statusR)
+	var st initStatus
+	if len(b) == 0 {
+		return st, fmt.Errorf("the sandbox init reported nothing (%s); does main call sandbox.MaybeReexec first?", x.cmd.ProcessState)
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, fmt.Errorf("the sandbox init reported %q: %w", b, err)
+	}
+	return st, nil
+}

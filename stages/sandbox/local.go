@@ -1,0 +1,321 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// local runs each job in a fresh interpreter: a child process in its own
+// namespaces, cgroup and process group (as far as the machine allows), as an
+// unprivileged user, in a private work dir that is its cwd, HOME and TMPDIR,
+// with a scrubbed environment.
+type local struct {
+	cfg  Config
+	base string     // where work dirs are made
+	iso  *isolation // nil: a plain child process (isolation = "none")
+}
+
+func newLocal(c Config) (*local, error) {
+	if _, err := os.Stat(c.Python); err != nil {
+		return nil, fmt.Errorf("python interpreter: %w", err)
+	}
+	b := &local{cfg: c, base: os.TempDir()}
+	if c.Isolation != "none" {
+		b.iso = detectIsolation()
+		if c.Isolation == "strict" && len(b.iso.missing) > 0 {
+			return nil, fmt.Errorf("isolation = \"strict\" but this machine lacks %s", strings.Join(b.iso.missing, "; "))
+		}
+		b.iso.warn()
+	}
+	return b, nil
+}
+
+func (b *local) close() error { return nil }
+
+// drainWait bounds how long the streams are read after the process ended.
+const drainWait = 2 * time.Second
+
+// pollEvery is how often a run's cgroup counters are looked at.
+const pollEvery = 50 * time.Millisecond
+
+func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
+	start := time.Now()
+	dir, err := makeWorkDir(b.base)
+	if err != nil {
+		return Result{}, err
+	}
+	defer removeWorkDir(dir)
+	var group *runGroup
+	if b.iso != nil && b.iso.cg != nil {
+		if group, err = b.iso.cg.newGroup(l); err != nil {
+			return Result{}, err
+		}
+		defer group.remove()
+	}
+	nonce := newNonce()
+	job, err := encodeJob(j, l, nonce, harnessRlimits(l, group != nil))
+	if err != nil {
+		return Result{}, err
+	}
+	p, err := newPipes()
+	if err != nil {
+		return Result{}, err
+	}
+	defer p.closeAll()
+	proc, err := b.start(dir, l, p, group)
+	if err != nil {
+		return Result{}, err
+	}
+	p.closeChildEnds()
+
+	w := newWatch(nonce, l)
+	w.follow(p.resR, p.outR)
+	go func() {
+		p.jobW.Write(job) // EPIPE when the child died early: its exit tells why
+		p.jobW.Close()
+	}()
+	waited := make(chan struct{})
+	go func() { proc.cmd.Wait(); close(waited) }()
+
+	var killedAt string
+	timer := time.NewTimer(l.Timeout)
+	defer timer.Stop()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case <-waited:
+			break wait
+		case <-timer.C:
+			killedAt = "wall"
+		case limit := <-w.kill:
+			killedAt = limit
+		case <-tick.C:
+			if group != nil && group.pidsHits() > 0 {
+				killedAt = "pids"
+			}
+		case <-ctx.Done():
+			proc.kill()
+			<-waited
+			w.stop(p, drainWait)
+			return Result{}, fmt.Errorf("run cancelled: %w", ctx.Err())
+		}
+		if killedAt != "" {
+			proc.kill()
+			<-waited
+			break wait
+		}
+	}
+	proc.kill() // whatever the program left behind
+	w.stop(p, drainWait)
+	var end ending
+	if killedAt != "" {
+		end = limitEnding(killedAt, l)
+	} else if end, err = proc.ending(group, l); err != nil {
+		return Result{}, err
+	}
+	r := w.coll.result(end)
+	r.Output = w.out.text()
+	r.Duration = time.Since(start)
+	return r, nil
+}
+
+// start launches python for one run: through our init when the binary has
+// one, otherwise as a plain child in its own process group.
+func (b *local) start(dir string, l Limits, p *pipes, group *runGroup) (*initProc, error) {
+	argv := []string{b.cfg.Python, "-I", "-c", harnessSource}
+	if b.iso == nil || !b.iso.viaInit {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Dir = dir
+		cmd.Env = scrubbedEnv(dir)
+		cmd.Stdin = p.jobR
+		cmd.Stdout = p.outW
+		cmd.Stderr = p.outW
+		cmd.ExtraFiles = []*os.File{p.resW}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			return nil, fmt.Errorf("start %s: %w", b.cfg.Python, err)
+		}
+		if group != nil {
+			group.add(cmd.Process.Pid)
+		}
+		return &initProc{cmd: cmd, group: group}, nil
+	}
+	iso := b.iso
+	spec := initSpec{
+		Argv: argv, Env: scrubbedEnv(dir), Dir: dir, UID: -1, GID: -1,
+		Rlimits: initRlimits(l, group != nil),
+	}
+	if group != nil {
+		spec.Cgroups = group.procsFiles()
+	}
+	if iso.user {
+		spec.UID, spec.GID = nobody, nobody
+	}
+	if iso.flags != 0 {
+		spec.Mounts, spec.Proc, spec.Loopback, spec.Hostname = true, true, !l.Network, "ccw-sandbox"
+		spec.Disk = l.Disk
+	}
+	flags := iso.flags
+	if l.Network {
+		flags &^= syscall.CLONE_NEWNET
+	}
+	return startInit(spec, flags, iso.userns, p, group)
+}
+
+// pipes are the three channels between us and a harness process.
+type pipes struct {
+	jobR, jobW *os.File // the job, on the child's stdin
+	outR, outW *os.File // the program's stdout and stderr
+	resR, resW *os.File // the result channel (the child's fd 3)
+}
+
+func newPipes() (*pipes, error) {
+	var p pipes
+	var err error
+	if p.jobR, p.jobW, err = os.Pipe(); err != nil {
+		return nil, fmt.Errorf("pipe: %w", err)
+	}
+	if p.outR, p.outW, err = os.Pipe(); err != nil {
+		p.closeAll()
+		return nil, fmt.Errorf("pipe: %w", err)
+	}
+	if p.resR, p.resW, err = os.Pipe(); err != nil {
+		p.closeAll()
+		return nil, fmt.Errorf("pipe: %w", err)
+	}
+	return &p, nil
+}
+
+func (p *pipes) closeChildEnds() {
+	for _, f := range []*os.File{p.jobR, p.outW, p.resW} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+func (p *pipes) closeAll() {
+	for _, f := range []*os.File{p.jobR, p.jobW, p.outR, p.outW, p.resR, p.resW} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// watch follows the two streams of a run: result frames and output.
+type watch struct {
+	coll *collector
+	out  *capture
+	kill chan string // a limit the streams saw broken ("output")
+	wg   sync.WaitGroup
+}
+
+func newWatch(nonce string, l Limits) *watch {
+	w := &watch{coll: newCollector(nonce), kill: make(chan string, 1)}
+	w.out = &capture{max: l.Output, kill: l.OutputKill, over: func() {
+		select {
+		case w.kill <- "output":
+		default:
+		}
+	}}
+	return w
+}
+
+func (w *watch) follow(res, out *os.File) {
+	w.wg.Add(2)
+	go func() { defer w.wg.Done(); w.coll.read(res) }()
+	go func() { defer w.wg.Done(); w.out.read(out) }()
+}
+
+// stop waits for both readers to reach EOF, but no longer than d: a process
+// that escaped the kill may still hold the pipes open.
+func (w *watch) stop(p *pipes, d time.Duration) {
+	deadline := time.Now().Add(d)
+	p.resR.SetReadDeadline(deadline)
+	p.outR.SetReadDeadline(deadline)
+	w.wg.Wait()
+}
+
+// limitEnding is how a run ends when we killed it at limit.
+func limitEnding(limit string, l Limits) ending {
+	switch limit {
+	case "wall":
+		return ending{Status: Timeout, Limit: "wall", Message: fmt.Sprintf("Timed out! (killed at the %s wall-time limit)", l.Timeout)}
+	case "memory":
+		return ending{Status: OOM, Limit: "memory", Message: fmt.Sprintf("killed: out of memory (limit %s)", FormatSize(l.Memory))}
+	case "output":
+		return ending{Status: Killed, Limit: "output", Message: fmt.Sprintf("killed: wrote more than %s of output", FormatSize(l.OutputKill))}
+	case "pids":
+		return ending{Status: Killed, Limit: "pids", Message: fmt.Sprintf("killed: reached the limit of %d processes/threads", l.Pids)}
+	case "fsize":
+		return ending{Status: Killed, Limit: "fsize", Message: fmt.Sprintf("killed: wrote a file larger than %s", FormatSize(l.FileSize))}
+	}
+	return ending{Status: Killed, Limit: limit, Message: "killed: limit " + limit}
+}
+
+// ending is how a run ends when its process exited by itself before the
+// harness sent its verdict (if it did send it, the ending is not used). An
+// error means the init could not set the run up.
+func (x *initProc) ending(group *runGroup, l Limits) (ending, error) {
+	ws, _ := x.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	sig, code := ws.Signal(), ws.ExitStatus()
+	if x.statusR != nil {
+		st, err := x.status()
+		switch {
+		case err == nil && st.Error != "":
+			return ending{}, fmt.Errorf("sandbox init: %s", st.Error)
+		case err == nil:
+			sig, code = syscall.Signal(st.Signal), st.Exit
+		case ws.Signaled():
+			// The init itself was killed, not by us: the OOM killer or the
+			// program (when it may signal the init).
+		default:
+			return ending{}, err
+		}
+	} else if !ws.Signaled() {
+		sig = 0
+	}
+	if sig == syscall.SIGKILL && group != nil && group.ooms() > 0 {
+		return limitEnding("memory", l), nil
+	}
+	switch {
+	case sig == syscall.SIGXFSZ:
+		return limitEnding("fsize", l), nil
+	case sig != 0:
+		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process died of signal %d (%s)", int(sig), sig)}, nil
+	default:
+		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process exited with status %d before the tests finished", code)}, nil
+	}
+}
+
+// initRlimits are the rlimits the init sets before python starts: no core
+// files, the file-size limit, and the process limit when no cgroup does it.
+func initRlimits(l Limits, cgroup bool) map[string]int64 {
+	m := map[string]int64{"core": 0}
+	if l.FileSize > 0 {
+		m["fsize"] = l.FileSize
+	}
+	if l.Pids > 0 && !cgroup {
+		m["nproc"] = l.Pids
+	}
+	return m
+}
+
+// harnessRlimits are the rlimits the harness sets itself: the same as the
+// init's (harmless when already set), plus the address-space cap that stands
+// in for the memory limit when no cgroup enforces it.
+func harnessRlimits(l Limits, cgroup bool) map[string]int64 {
+	m := initRlimits(l, cgroup)
+	if l.Memory > 0 && !cgroup {
+		m["as"] = l.Memory
+	}
+	return m
+}
