@@ -1,14 +1,12 @@
 package schemas
 
 import (
-	"bytes"
 	"database/sql"
-	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
-	_ "github.com/duckdb/duckdb-go/v2"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -24,38 +22,36 @@ func callVal(role string, in, out int64, cost float64, cached bool) cty.Value {
 }
 
 func TestCallsSchemaGolden(t *testing.T) {
-	golden(t, "calls_schema.golden", []byte(CallsSchema.String()+"\n"))
-	for _, f := range callFields {
-		if !CallType.HasAttribute(f.name) {
-			t.Errorf("CallType lacks %s", f.name)
-		}
+	golden(t, "calls.schema.golden", Calls.Schema().String()+"\n")
+	if n := len(CallType.AttributeTypes()); n != len(Calls.Schema().Fields())-vertexColumns {
+		t.Errorf("CallType has %d attributes for %d record columns", n, len(Calls.Schema().Fields())-vertexColumns)
 	}
 }
 
-// TestWriteCallsDuckDB writes calls.parquet and reads it back with DuckDB,
-// an independent reader.
-func TestWriteCallsDuckDB(t *testing.T) {
-	rows := []CallRow{
-		{Source: CallSource{Experiment: "ccw", Combination: "cf_sef", Task: "BigCodeBench/1", Turn: 1, Stage: "simulate.expert", VertexKey: "sha256:v1"},
-			Calls: cty.ListVal([]cty.Value{callVal("simulator", 3000, 400, 0.0115, false)})},
-		{Source: CallSource{Experiment: "ccw", Task: "BigCodeBench/1", Turn: -1, Stage: "generate.initial"},
-			Calls: cty.ListVal([]cty.Value{callVal("coder", 10, 20, 0, true), callVal("coder", 30, 40, 0, false)})},
-		{Source: CallSource{Stage: "refine.none"}, Calls: cty.NullVal(CallsType)},
-		{Source: CallSource{Stage: "refine.empty"}, Calls: cty.ListValEmpty(CallType)},
-	}
-	var a, b bytes.Buffer
-	if err := WriteCalls(&a, rows); err != nil {
+// TestCallsRoundTrip converts stage records to rows, writes calls.parquet,
+// reads it back with our reader and with DuckDB (an independent reader).
+func TestCallsRoundTrip(t *testing.T) {
+	rows, err := CallsFromValue(cty.ListVal([]cty.Value{callVal("simulator", 3000, 400, 0.0115, false),
+		callVal("coder", 10, 20, 0, true), callVal("coder", 30, 40, 0, false)}))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteCalls(&b, rows); err != nil {
-		t.Fatal(err)
+	for i := range rows {
+		rows[i].Experiment, rows[i].TaskID, rows[i].Turn, rows[i].Stage = "ccw", "BigCodeBench/1", int32(i), "refine.fix"
 	}
-	if !bytes.Equal(a.Bytes(), b.Bytes()) {
-		t.Errorf("two writes of the same rows differ")
+	if none, err := CallsFromValue(cty.NullVal(CallsType)); err != nil || none != nil {
+		t.Errorf("null calls: %v %v", none, err)
 	}
 	path := filepath.Join(t.TempDir(), "calls.parquet")
-	if err := os.WriteFile(path, a.Bytes(), 0o644); err != nil {
+	if err := Calls.Write(path, rows); err != nil {
 		t.Fatal(err)
+	}
+	back, err := ReadRows[Call](Calls, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, rows) {
+		t.Errorf("read back\n%+v\nwant\n%+v", back, rows)
 	}
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -69,42 +65,31 @@ func TestWriteCallsDuckDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n != 3 || tin != 3040 || tout != 460 || cost != 0.0115 || cached != 1 {
-		t.Errorf("read back n=%d in=%d out=%d cost=%v cached=%d", n, tin, tout, cost, cached)
-	}
-	var nullTurns int
-	var role string
-	if err := db.QueryRow(`SELECT count(*) FILTER (WHERE turn IS NULL), min(role) FROM read_parquet(?)`, path).Scan(&nullTurns, &role); err != nil {
-		t.Fatal(err)
-	}
-	if nullTurns != 2 || role != "coder" {
-		t.Errorf("null turns = %d, role = %q", nullTurns, role)
+		t.Errorf("DuckDB read n=%d in=%d out=%d cost=%v cached=%d", n, tin, tout, cost, cached)
 	}
 	var version string
 	if err := db.QueryRow(`SELECT decode(value) FROM parquet_kv_metadata(?) WHERE decode(key) = 'ccw.schema_version'`, path).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if version != CallsSchemaVersion {
+	if version != CallsVersion {
 		t.Errorf("schema version = %q", version)
 	}
 }
 
-func TestWriteCallsErrors(t *testing.T) {
-	missing := cty.ObjectVal(map[string]cty.Value{"role": cty.StringVal("coder")})
-	wrongType := callVal("coder", 1, 2, 0, false)
-	m := wrongType.AsValueMap()
+func TestCallsFromValueErrors(t *testing.T) {
+	m := callVal("coder", 1, 2, 0, false).AsValueMap()
 	m["tokens_in"] = cty.StringVal("many")
 	tests := []struct {
 		calls cty.Value
 		want  string
 	}{
-		{cty.ListVal([]cty.Value{missing}), `record 0: missing attribute "model"`},
+		{cty.ListVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{"role": cty.StringVal("coder")})}), `calls[0]: missing attribute "model"`},
 		{cty.ListVal([]cty.Value{cty.ObjectVal(m)}), `attribute "tokens_in": want number, got string`},
 		{cty.StringVal("x"), "want a known list of call records"},
 	}
 	for _, tt := range tests {
-		err := WriteCalls(&bytes.Buffer{}, []CallRow{{Source: CallSource{Stage: "generate.x"}, Calls: tt.calls}})
-		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "generate.x") {
-			t.Errorf("err = %v, want %q naming the stage", err, tt.want)
+		if _, err := CallsFromValue(tt.calls); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("err = %v, want %q", err, tt.want)
 		}
 	}
 }
