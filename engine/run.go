@@ -161,10 +161,14 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 		}
 	}
 	per := map[string]int{}
+	total := 0
 	for _, sp := range ep.Stages {
-		per[sp.Addr] = n
+		if !sp.Ephemeral { // ephemeral stages report no events
+			per[sp.Addr] = n
+			total += n
+		}
 	}
-	r.emit(Event{Kind: EventPlanned, Experiment: ep.Name, Total: len(r.insts), PerStage: per})
+	r.emit(Event{Kind: EventPlanned, Experiment: ep.Name, Total: total, PerStage: per})
 
 	sum := w.Run(ctx)
 	res.Wall = time.Since(res.Started)

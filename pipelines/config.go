@@ -12,6 +12,9 @@ type Config struct {
 	Path, Dir string
 	// Files maps file names to parsed files, for rendering diagnostics.
 	Files map[string]*hcl.File
+	// SyntaxErrors is set when the file could not be parsed cleanly; the
+	// rest of the configuration is then partial and not worth compiling.
+	SyntaxErrors bool
 
 	Variables   map[string]*Variable
 	Locals      map[string]*Local

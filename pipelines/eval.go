@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 
@@ -16,6 +17,8 @@ import (
 // Scope holds the evaluated variables and locals of a configuration and
 // the functions pipeline expressions may call.
 type Scope struct {
+	// Dir is the directory of the pipeline file (path.dir in expressions).
+	Dir       string
 	Vars      map[string]cty.Value
 	Locals    map[string]cty.Value
 	Functions map[string]function.Function
@@ -29,9 +32,18 @@ func (s *Scope) EvalContext() *hcl.EvalContext {
 		Variables: map[string]cty.Value{
 			"var":   objectOrEmpty(s.Vars),
 			"local": objectOrEmpty(s.Locals),
+			"path":  cty.ObjectVal(map[string]cty.Value{"dir": cty.StringVal(s.Dir), "cwd": cty.StringVal(cwd())}),
 		},
 		Functions: s.Functions,
 	}
+}
+
+func cwd() string {
+	d, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	return d
 }
 
 func objectOrEmpty(m map[string]cty.Value) cty.Value {
@@ -46,7 +58,7 @@ func objectOrEmpty(m map[string]cty.Value) cty.Value {
 // given on the command line.
 func (p *Parser) Evaluate(cfg *Config, overrides map[string]string) (*Scope, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	s := &Scope{Vars: map[string]cty.Value{}, Locals: map[string]cty.Value{}, Functions: Functions(cfg.Dir, p.vocab.Functions)}
+	s := &Scope{Dir: cfg.Dir, Vars: map[string]cty.Value{}, Locals: map[string]cty.Value{}, Functions: Functions(cfg.Dir, p.vocab.Functions)}
 
 	for _, name := range sortedKeys(overrides) {
 		if _, ok := cfg.Variables[name]; !ok {

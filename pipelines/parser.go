@@ -26,7 +26,7 @@ type Vocabulary struct {
 }
 
 // Reserved reference roots. Stage kinds and resource blocks must not use them.
-var Reserved = []string{"var", "local", "task", "tasks", "experiment", "each", "self", "path", "count", "turn", "prev"}
+var Reserved = []string{"var", "local", "path", "task", "tasks", "experiment", "each", "self", "count", "turn", "prev"}
 
 // Parser loads pipeline files.
 type Parser struct {
@@ -73,6 +73,7 @@ func (p *Parser) LoadSource(filename string, src []byte) (*Config, hcl.Diagnosti
 		Tasks:     map[string]*Tasks{},
 		Resources: map[string]map[string]*Resource{},
 	}
+	cfg.SyntaxErrors = diags.HasErrors()
 	if file == nil || file.Body == nil {
 		return cfg, diags
 	}

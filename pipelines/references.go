@@ -119,7 +119,7 @@ func (p *Parser) checkReferences(cfg *Config) hcl.Diagnostics {
 }
 
 func (sc *scope) roots() []string {
-	r := []string{"var", "local"}
+	r := []string{"var", "local", "path"}
 	if sc.task {
 		r = append(r, "task")
 	}
@@ -171,6 +171,8 @@ func (sc *scope) check(t hcl.Traversal) hcl.Diagnostics {
 		return named("variable", sortedKeys(sc.cfg.Variables))
 	case root == "local":
 		return named("local value", sortedKeys(sc.cfg.Locals))
+	case root == "path":
+		return named("path value", []string{"cwd", "dir"})
 	case root == "task" && sc.task:
 		if len(t) < 2 {
 			return errf("Invalid reference", "Use a field of the current task, like task.canonical_solution.")

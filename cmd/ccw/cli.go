@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/alecthomas/kong"
+)
+
+// exit codes
+const (
+	exitOK          = 0
+	exitFailure     = 1 // invalid configuration or failed stages
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// loadFlags are shared by the commands that load a pipeline file.
+type loadFlags struct {
+	File string   `arg:"" name:"file" help:"Pipeline file (.hcl)." type:"existingfile"`
+	Var  []string `name:"var" short:"v" help:"Set a variable: --var name=value (repeatable)." placeholder:"NAME=VALUE"`
+}
+
+type cacheFlag struct {
+	Cache string `name:"cache" help:"Cache directory (default $CCW_CACHE, else $XDG_CACHE_HOME/ccw or ~/.cache/ccw)." placeholder:"DIR"`
+}
+
+func (c cacheFlag) dir() string {
+	if c.Cache != "" {
+		return c.Cache
+	}
+	if d := os.Getenv("CCW_CACHE"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "ccw")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".cache", "ccw")
+	}
+	return ".ccw-cache"
+}
+
+// cli is the command-line grammar.
+type cli struct {
+	Validate validateCmd `cmd:"" help:"Check a pipeline file and report every problem with its location."`
+	Plan     planCmd     `cmd:"" help:"Show what a run would do: instances per stage, how many are cached."`
+	Run      runCmd      `cmd:"" help:"Run an experiment (resumes from the cache); results go to the output directory."`
+	Graph    graphCmd    `cmd:"" help:"Print the stage graph of an experiment as Graphviz DOT."`
+	Report   reportCmd   `cmd:"" help:"Summarise a results directory."`
+	Cache    cacheCmd    `cmd:"" help:"Inspect the cache."`
+	Version  versionCmd  `cmd:"" help:"Print the version."`
+}
+
+// env is what commands write to.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+// Main runs ccw with args and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	var c cli
+	exitCode := -1
+	parser, err := kong.New(&c,
+		kong.Name("ccw"),
+		kong.Description("Reproducible, cached multi-turn code-generation benchmarks (ConvCodeWorld on BigCodeBench)."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exitCode = code }),
+		kong.UsageOnError(),
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "ccw:", err)
+		return exitUsage
+	}
+	ctx, err := parser.Parse(args)
+	if exitCode >= 0 { // --help
+		return exitCode
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "ccw:", err)
+		return exitUsage
+	}
+	e := &env{stdout: stdout, stderr: stderr}
+	err = ctx.Run(e)
+	var ec exitError
+	if errors.As(err, &ec) {
+		return int(ec)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "ccw:", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// exitError ends a command with a code after it has printed its own message.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+type versionCmd struct{}
+
+func (versionCmd) Run(e *env) error {
+	fmt.Fprintln(e.stdout, "ccw", version)
+	return nil
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/ccw-dev/ccw/engine"
+	"github.com/ccw-dev/ccw/engine/cache"
+)
+
+type runFlags struct {
+	loadFlags
+	cacheFlag
+	Experiment  string `help:"Experiment to run when the file declares several." placeholder:"NAME"`
+	Parallelism int    `default:"256" help:"Stage instances in flight at once (stages bound their own resources further)."`
+	Offline     bool   `help:"Use no network: tasks and model answers must come from the cache."`
+}
+
+type runCmd struct {
+	runFlags
+	Out  string `help:"Results directory (overrides the experiment's output)." placeholder:"DIR"`
+	JSON bool   `name:"json" help:"Progress as JSON lines on stderr."`
+}
+
+func datasetDir(c cacheFlag) string { return filepath.Join(c.dir(), "datasets") }
+
+func (c *runCmd) Run(e *env) error {
+	l, err := load(e, c.loadFlags, datasetDir(c.cacheFlag))
+	if err != nil {
+		return err
+	}
+	defer l.plan.Close()
+	store, err := cache.Open(c.dir(), cache.Options{})
+	if err != nil {
+		return err
+	}
+	ctx, stop := interruptible(e)
+	defer stop()
+
+	prog := newProgress(e.stderr, c.JSON)
+	res, err := engine.Run(ctx, l.plan, engine.RunOptions{
+		Experiment: c.Experiment, Out: c.Out, Cache: store, Parallelism: c.Parallelism,
+		Offline: c.Offline, Events: prog.Event, Version: version,
+	})
+	prog.Close()
+	if err != nil {
+		l.printRunError(e.stderr, err)
+		return exitError(exitFailure)
+	}
+	const shown = 20
+	for i, ve := range res.Errors {
+		if i == shown {
+			fmt.Fprintf(e.stderr, "... and %d more failures (see --json for all)\n", len(res.Errors)-shown)
+			break
+		}
+		l.printRunError(e.stderr, ve)
+	}
+	printSummary(e, res, false)
+	switch {
+	case res.Cause != nil:
+		fmt.Fprintf(e.stderr, "stopped: %v; finished work is cached, run again to resume.\n", res.Cause)
+		return exitError(exitInterrupted)
+	case len(res.Errors) > 0:
+		return exitError(exitFailure)
+	}
+	return nil
+}
+
+// interruptible returns a context cancelled by the first SIGINT/SIGTERM;
+// a second signal exits at once.
+func interruptible(e *env) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s, ok := <-sig
+		if !ok {
+			return
+		}
+		fmt.Fprintf(e.stderr, "\n%v: stopping after the work in flight (again to quit now)\n", s)
+		cancel(errors.New("interrupted by " + s.String()))
+		if _, ok := <-sig; ok {
+			os.Exit(exitInterrupted)
+		}
+	}()
+	return ctx, func() { signal.Stop(sig); close(sig); cancel(nil) }
+}
+
+var statusOrder = []struct{ key, label string }{
+	{"pass", "passed"}, {"fail", "failed"}, {"timeout", "timed out"}, {"crash", "crashed"}, {"oom", "out of memory"}, {"killed", "killed by a limit"},
+}
+
+func printSummary(e *env, res *engine.Result, plan bool) {
+	t := res.Tasks
+	fmt.Fprintf(e.stdout, "experiment %s: %d tasks from %s %s (%s)\n", res.Experiment.Name, len(t.IDs), t.Source, t.Split, shortDigest(t.Digest))
+	if !plan {
+		scored, excluded := 0, 0
+		for _, r := range res.Rows {
+			if r.Excluded {
+				excluded++
+			} else {
+				scored++
+			}
+		}
+		line := "  "
+		for i, s := range statusOrder {
+			n := res.Summary.Statuses[s.key]
+			if n == 0 && i > 2 {
+				continue
+			}
+			if i > 0 {
+				line += " · "
+			}
+			line += fmt.Sprintf("%s %d", s.label, n)
+		}
+		fmt.Fprintf(e.stdout, "%s  (%d scored, %d excluded)\n", line, scored, excluded)
+	}
+	ran, cached := 0, 0
+	for _, c := range res.PerStage {
+		ran += c.Ran
+		cached += c.Cached + c.Shared
+	}
+	fmt.Fprintf(e.stdout, "  stages run %d · cached %d · failed %d · skipped %d · wall %s\n",
+		ran, cached, res.Summary.Failed, res.Summary.Skipped, res.Wall.Round(time.Millisecond))
+	if !plan && ran == 0 && res.Summary.Failed == 0 && cached > 0 {
+		fmt.Fprintln(e.stdout, "  everything was cached: nothing was executed")
+	}
+	if !plan {
+		fmt.Fprintf(e.stdout, "results: %s\n", filepath.Join(res.OutDir, "turns.parquet"))
+	}
+}
+
+func shortDigest(d string) string {
+	if len(d) > 19 {
+		return d[:19] + "…"
+	}
+	return d
+}

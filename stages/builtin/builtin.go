@@ -1,0 +1,67 @@
+package builtin
+
+import (
+	"context"
+
+	"github.com/ccw-dev/ccw/stages"
+	"github.com/ccw-dev/ccw/stages/execute"
+	"github.com/ccw-dev/ccw/stages/sandbox"
+	"github.com/ccw-dev/ccw/stages/score"
+	"github.com/ccw-dev/ccw/stages/tasks"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Options tune the built-in set.
+type Options struct {
+	// DatasetDir is where downloaded task sets are cached; empty means the
+	// task source's default.
+	DatasetDir string
+}
+
+// Registry returns every built-in stage kind, resource block and source.
+func Registry(opt Options) *stages.Set {
+	s := stages.NewSet()
+	s.AddRunner(execute.New())
+	s.AddRunner(score.New())
+	s.AddBlock(sandbox.Block())
+	s.Tasks = taskSource{dir: opt.DatasetDir}
+	return s
+}
+
+// taskSource adapts package tasks to stages.TaskSource.
+type taskSource struct{ dir string }
+
+var _ stages.TaskSource = taskSource{}
+
+func (taskSource) Schema() stages.Schema { return tasks.Schema() }
+
+func (taskSource) Type(cfg cty.Value) (cty.Type, error) {
+	if _, err := tasks.ConfigFromValue(cfg); err != nil {
+		return cty.NilType, err
+	}
+	return (&tasks.Set{}).Type(), nil
+}
+
+func (t taskSource) Load(ctx context.Context, cfgVal cty.Value, offline bool) (*stages.TaskSet, error) {
+	cfg, err := tasks.ConfigFromValue(cfgVal)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Offline = cfg.Offline || offline
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = t.dir
+	}
+	set, err := tasks.Load(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := &stages.TaskSet{
+		Source: set.Source, Split: set.Split, Digest: set.Digest, Origin: set.Origin,
+		Selection: map[string]any{"subset": set.Subset, "ids": set.IDs, "limit": set.Limit, "total": set.Total},
+	}
+	for _, task := range set.Tasks {
+		out.IDs = append(out.IDs, task.ID)
+		out.Values = append(out.Values, task.Value())
+	}
+	return out, nil
+}

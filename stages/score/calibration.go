@@ -1,0 +1,117 @@
+package score
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/ccw-dev/ccw/schemas"
+)
+
+// Failure is one non-passing row with the line that best says why.
+type Failure struct {
+	TaskID string
+	Status string
+	Cause  string
+}
+
+// Group is the tasks that failed for the same stated cause.
+type Group struct {
+	Cause   string
+	TaskIDs []string
+}
+
+// Calibration summarises a run of reference solutions.
+type Calibration struct {
+	Total, Scored, Passed, Excluded int
+	Statuses                        map[string]int
+	Failures                        []Failure
+	Groups                          []Group
+}
+
+// PassRate is Passed / Scored.
+func (c Calibration) PassRate() float64 {
+	if c.Scored == 0 {
+		return 0
+	}
+	return float64(c.Passed) / float64(c.Scored)
+}
+
+// Calibrate summarises the rows of turn 0.
+func Calibrate(rows []schemas.Turn) Calibration {
+	c := Calibration{Statuses: map[string]int{}}
+	groups := map[string][]string{}
+	for _, r := range rows {
+		if r.Turn != 0 {
+			continue
+		}
+		c.Total++
+		if r.Excluded {
+			c.Excluded++
+			continue
+		}
+		c.Scored++
+		c.Statuses[r.Status]++
+		if r.Passed {
+			c.Passed++
+			continue
+		}
+		f := Failure{TaskID: r.TaskID, Status: r.Status, Cause: FirstErrorLine(r)}
+		c.Failures = append(c.Failures, f)
+		groups[f.Cause] = append(groups[f.Cause], f.TaskID)
+	}
+	for cause, ids := range groups {
+		c.Groups = append(c.Groups, Group{Cause: cause, TaskIDs: ids})
+	}
+	sort.Slice(c.Groups, func(i, j int) bool {
+		if len(c.Groups[i].TaskIDs) != len(c.Groups[j].TaskIDs) {
+			return len(c.Groups[i].TaskIDs) > len(c.Groups[j].TaskIDs)
+		}
+		return c.Groups[i].Cause < c.Groups[j].Cause
+	})
+	return c
+}
+
+// FirstErrorLine returns the line that states why a row did not pass: the
+// exception line of the first failing test's traceback (its last non-blank
+// line), the message of a module-level failure, or the limit that ended it.
+func FirstErrorLine(r schemas.Turn) string {
+	for _, t := range r.Tests {
+		if t.Status == "pass" || t.Status == "skip" {
+			continue
+		}
+		line := lastLine(t.Message)
+		if t.Name == "ALL" {
+			line = firstLine(t.Message)
+		}
+		if line == "" {
+			line = t.Status
+		}
+		return line
+	}
+	switch {
+	case r.Limit != "":
+		return r.Status + " (" + r.Limit + " limit)"
+	case r.Status == "timeout":
+		return "timeout"
+	}
+	return r.Status
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n "), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := strings.TrimSpace(lines[i]); l != "" {
+			return l
+		}
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return ""
+}
