@@ -140,3 +140,13 @@ func callFromValue(rec cty.Value) (Call, error) {
 	}
 	return c, nil
 }
+
+// CallsOf returns the call records of a stage result: its `calls`
+// attribute, when the result is an object with one. Results of stages
+// that make no calls give nil.
+func CallsOf(result cty.Value) ([]Call, error) {
+	if result.IsNull() || !result.Type().IsObjectType() || !result.Type().HasAttribute("calls") {
+		return nil, nil
+	}
+	return CallsFromValue(result.GetAttr("calls"))
+}

@@ -76,6 +76,17 @@ func TestCallsRoundTrip(t *testing.T) {
 	}
 }
 
+func TestCallsOf(t *testing.T) {
+	res := cty.ObjectVal(map[string]cty.Value{"text": cty.StringVal("x"),
+		"calls": cty.ListVal([]cty.Value{callVal("coder", 1, 2, 0, false)})})
+	if rows, err := CallsOf(res); err != nil || len(rows) != 1 || rows[0].TokensOut != 2 {
+		t.Errorf("CallsOf = %+v, %v", rows, err)
+	}
+	if rows, err := CallsOf(cty.ObjectVal(map[string]cty.Value{"passed": cty.True})); err != nil || rows != nil {
+		t.Errorf("a result without calls gave %+v, %v", rows, err)
+	}
+}
+
 func TestCallsFromValueErrors(t *testing.T) {
 	m := callVal("coder", 1, 2, 0, false).AsValueMap()
 	m["tokens_in"] = cty.StringVal("many")

@@ -86,8 +86,8 @@ func (m *Model) Close() error {
 // Name returns the block label.
 func (m *Model) Name() string { return m.cfg.Block }
 
-// Config returns the decoded block. It holds the API key: do not print it.
-func (m *Model) Config() Config { return m.cfg }
+// ModelName returns the model name the block sends (its name attribute).
+func (m *Model) ModelName() string { return m.cfg.Name }
 
 // Stats returns the accounting so far.
 func (m *Model) Stats() Stats {

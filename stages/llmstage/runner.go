@@ -70,6 +70,12 @@ func coderAttrs() map[string]cty.Type {
 		"error":         cty.String, // "" or "context_length_exceeded"
 		"trim":          cty.String, // "" or "front/rear" of the shortened variable
 		"calls":         schemas.CallsType,
+		// Sums over calls, for score and turns.parquet.
+		"model":      cty.String,
+		"tokens_in":  cty.Number,
+		"tokens_out": cty.Number,
+		"latency_ms": cty.Number,
+		"cost_usd":   cty.Number,
 	}
 }
 
@@ -255,12 +261,12 @@ func (r *Runner) Run(ctx context.Context, in stages.Input) (cty.Value, error) {
 		}
 		// The prompt does not fit: shorten the feedback, or give up.
 		if !c.canShorten() {
-			return r.failed(prompt, trimLabel(trimmed, step), recs), nil
+			return r.failed(c, prompt, trimLabel(trimmed, step), recs), nil
 		}
 		if trimmed {
 			next, ok := step.next()
 			if !ok {
-				return r.failed(prompt, trimLabel(trimmed, step), recs), nil
+				return r.failed(c, prompt, trimLabel(trimmed, step), recs), nil
 			}
 			step = next
 		}
@@ -295,8 +301,9 @@ func (r *Runner) result(c *config, reply llm.Reply, prompt, trim string, recs []
 	out := map[string]cty.Value{
 		"text": cty.StringVal(text), "texts": list, "prompt": cty.StringVal(prompt),
 		"finish_reason": cty.StringVal(reply.Record.FinishReason), "error": cty.StringVal(""),
-		"trim": cty.StringVal(trim), "calls": llm.Calls(recs),
+		"trim": cty.StringVal(trim),
 	}
+	addCalls(out, c.model.ModelName(), recs)
 	if r.simulate {
 		fb, guarded := Feedback(text, c.field, c.persona == "expert", c.guard)
 		out["feedback"], out["leak_guarded"] = cty.StringVal(fb), cty.BoolVal(guarded)
@@ -306,14 +313,28 @@ func (r *Runner) result(c *config, reply llm.Reply, prompt, trim string, recs []
 
 // failed is the outcome when even the shortest prompt does not fit: a
 // result (the same inputs fail the same way), with no text.
-func (r *Runner) failed(prompt, trim string, recs []llm.Record) cty.Value {
+func (r *Runner) failed(c *config, prompt, trim string, recs []llm.Record) cty.Value {
 	out := map[string]cty.Value{
 		"text": cty.StringVal(""), "texts": cty.ListValEmpty(cty.String), "prompt": cty.StringVal(prompt),
 		"finish_reason": cty.StringVal(""), "error": cty.StringVal("context_length_exceeded"),
-		"trim": cty.StringVal(trim), "calls": llm.Calls(recs),
+		"trim": cty.StringVal(trim),
 	}
+	addCalls(out, c.model.ModelName(), recs)
 	if r.simulate {
 		out["feedback"], out["leak_guarded"] = cty.StringVal(""), cty.False
 	}
 	return cty.ObjectVal(out)
+}
+
+// addCalls sets the calls attribute and its sums.
+func addCalls(out map[string]cty.Value, model string, recs []llm.Record) {
+	var in, outTok, ms int64
+	var cost float64
+	for _, r := range recs {
+		in, outTok, ms, cost = in+int64(r.TokensIn), outTok+int64(r.TokensOut), ms+r.LatencyMS, cost+r.CostUSD
+	}
+	out["calls"] = llm.Calls(recs)
+	out["model"] = cty.StringVal(model)
+	out["tokens_in"], out["tokens_out"] = cty.NumberIntVal(in), cty.NumberIntVal(outTok)
+	out["latency_ms"], out["cost_usd"] = cty.NumberIntVal(ms), cty.NumberFloatVal(cost)
 }
