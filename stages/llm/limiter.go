@@ -191,20 +191,29 @@ func (b *bucket) refill(now time.Time) {
 
 func (b *bucket) take(ctx context.Context, n float64) error {
 	for {
-		b.mu.Lock()
-		b.refill(time.Now())
-		need := math.Min(n, b.capacity)
-		if b.tokens >= need {
-			b.tokens -= n
-			b.mu.Unlock()
+		wait, ok := b.tryTake(time.Now(), n)
+		if ok {
 			return nil
 		}
-		wait := time.Duration((need - b.tokens) / b.rate * float64(time.Second))
-		b.mu.Unlock()
 		if err := sleep(ctx, max(wait, time.Millisecond)); err != nil {
 			return err
 		}
 	}
+}
+
+// tryTake takes n tokens at time now when the bucket holds them (or is
+// full, for requests larger than the bucket); otherwise it says how long
+// until it will.
+func (b *bucket) tryTake(now time.Time, n float64) (time.Duration, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refill(now)
+	need := math.Min(n, b.capacity)
+	if b.tokens >= need {
+		b.tokens -= n
+		return 0, true
+	}
+	return time.Duration((need - b.tokens) / b.rate * float64(time.Second)), false
 }
 
 func (b *bucket) refund(n float64) {
