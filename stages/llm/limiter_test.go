@@ -20,9 +20,9 @@ func TestBucket(t *testing.T) {
 		{0, 60, true, 0, 0},
 		{0, 1, false, time.Second, 0},
 		{time.Second, 1, true, 0, 0},
-		{30 * time.Second, 100, false, 30 * time.Second, 30}, // larger than the bucket: waits until full
-		{60 * time.Second, 100, true, 0, -40},                // then goes into debt
-		{60 * time.Second, 1, false, 41 * time.Second, -40},
+		{30 * time.Second, 100, false, 31 * time.Second, 29}, // larger than the bucket: waits until full
+		{61 * time.Second, 100, true, 0, -40},                // then goes into debt
+		{61 * time.Second, 1, false, 41 * time.Second, -40},
 	}
 	for i, s := range steps {
 		wait, ok := b.tryTake(t0.Add(s.at), s.n)
