@@ -2,8 +2,6 @@ package llm
 
 import (
 	"context"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -38,23 +36,7 @@ func open(t testing.TB, srv *llmtest.Server, attrs map[string]cty.Value) *Model 
 	return r.(*Model)
 }
 
-// notes collects progress notes.
-type notes struct {
-	mu  sync.Mutex
-	all []string
-}
-
-func (n *notes) add(s string) {
-	n.mu.Lock()
-	n.all = append(n.all, s)
-	n.mu.Unlock()
-}
-
-func (n *notes) String() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return strings.Join(n.all, "\n")
-}
+type notes = llmtest.Notes
 
 func env(store *llmtest.MemStore, n *notes) Env {
 	e := Env{Addr: "generate.initial[\"t1\"]"}
@@ -62,7 +44,7 @@ func env(store *llmtest.MemStore, n *notes) Env {
 		e.Store = store
 	}
 	if n != nil {
-		e.Notes = n.add
+		e.Notes = n.Add
 	}
 	return e
 }

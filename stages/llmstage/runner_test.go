@@ -3,7 +3,6 @@ package llmstage
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -42,23 +41,11 @@ func strMap(m map[string]string) cty.Value {
 	return cty.MapVal(vals)
 }
 
-type noteLog struct {
-	mu  sync.Mutex
-	all []string
-}
-
-func (n *noteLog) add(s string) { n.mu.Lock(); n.all = append(n.all, s); n.mu.Unlock() }
-func (n *noteLog) String() string {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return strings.Join(n.all, "\n")
-}
-
-func run(t *testing.T, r stages.Runner, attrs map[string]cty.Value, store stages.SubStore, offline bool, notes *noteLog) (cty.Value, error) {
+func run(t *testing.T, r stages.Runner, attrs map[string]cty.Value, store stages.SubStore, offline bool, notes *llmtest.Notes) (cty.Value, error) {
 	t.Helper()
 	in := stages.Input{Config: llmtest.Body(r.Config(), attrs), Addr: r.Kind() + `.x["BigCodeBench/7"]`, Store: store, Offline: offline}
 	if notes != nil {
-		in.Notes = notes.add
+		in.Notes = notes.Add
 	}
 	v, err := r.Run(context.Background(), in)
 	if err == nil {
@@ -117,7 +104,7 @@ func TestRefineShortensFeedback(t *testing.T) {
 	defer srv.Close()
 	srv.MaxPromptChars = 4000
 	store := llmtest.NewMemStore()
-	var notes noteLog
+	var notes llmtest.Notes
 	model := openModel(t, srv, nil)
 	v, err := run(t, NewRefine(), refineAttrs(model, longFeedback(40, 120)), store, false, &notes)
 	if err != nil {

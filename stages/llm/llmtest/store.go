@@ -3,6 +3,7 @@ package llmtest
 import (
 	"context"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -55,4 +56,24 @@ func (s *MemStore) Bytes() []byte {
 		s.mu.Unlock()
 	}
 	return out
+}
+
+// Notes collects progress notes (stages.Input.Notes) from any goroutine.
+type Notes struct {
+	mu  sync.Mutex
+	all []string
+}
+
+// Add records a note; pass it as Input.Notes.
+func (n *Notes) Add(s string) {
+	n.mu.Lock()
+	n.all = append(n.all, s)
+	n.mu.Unlock()
+}
+
+// String returns the notes so far, one a line.
+func (n *Notes) String() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return strings.Join(n.all, "\n")
 }
