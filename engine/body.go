@@ -5,7 +5,6 @@ import (
 
 	"github.com/ccw-dev/ccw/stages"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -59,7 +58,7 @@ func evalBody(attrs []boundAttr, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnosti
 			diags = append(diags, &hcl.Diagnostic{
 				Severity:    hcl.DiagError,
 				Summary:     "Incorrect attribute value type",
-				Detail:      fmt.Sprintf("Inappropriate value for attribute %q: %s. It must be %s.", a.Name, err, describeType(a.Type)),
+				Detail:      fmt.Sprintf("Inappropriate value for attribute %q: %s.%s", a.Name, err, typeHint(a.Type)),
 				Subject:     a.Expr.Range().Ptr(),
 				Expression:  a.Expr,
 				EvalContext: ctx,
@@ -88,14 +87,16 @@ func evalBody(attrs []boundAttr, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnosti
 // values, so a secret can never reach a key by accident.
 const secretMark = "sensitive"
 
-func describeType(ty cty.Type) string {
-	if ty.IsCapsuleType() {
-		return "a reference to a " + ty.FriendlyName() + " block, like " + ty.FriendlyName() + ".NAME"
+// typeHint says how to write a value of ty, where the conversion error
+// alone would not.
+func typeHint(ty cty.Type) string {
+	switch {
+	case ty.IsCapsuleType():
+		return " Use a reference to a " + ty.FriendlyName() + " block, like " + ty.FriendlyName() + ".NAME."
+	case ty.IsObjectType():
+		return " Use a reference to a stage of the right kind, like execute.NAME."
 	}
-	if ty.IsObjectType() {
-		return "an object (usually a reference to another stage)"
-	}
-	return typeexpr.TypeString(ty)
+	return ""
 }
 
 // keyValue returns cfg without secret attributes, for hashing.

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
+
+	"github.com/agext/levenshtein"
 
 	"github.com/ccw-dev/ccw/pipelines"
 	"github.com/ccw-dev/ccw/stages"
@@ -77,7 +80,7 @@ func openResource(kind stages.BlockKind, r *pipelines.Resource, base *hcl.EvalCo
 		return nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  fmt.Sprintf("Invalid %s block", r.Type),
-			Detail:   fmt.Sprintf("%s: %s", r.Addr(), err),
+			Detail:   err.Error(),
 			Subject:  r.DeclRange.Ptr(),
 		})
 	}
@@ -186,10 +189,61 @@ func compileExperiment(p *Plan, e *pipelines.Experiment, base *hcl.EvalContext, 
 		ctx.Variables[k] = v
 	}
 	for _, sp := range ep.Stages {
-		_, moreDiags := evalBody(sp.attrs, ctx)
+		var checkable []boundAttr
+		for _, a := range sp.attrs {
+			if a.Expr != nil && p.Config.RefBroken(a.Expr) {
+				continue // the loader reported this reference
+			}
+			if a.Expr != nil {
+				if fieldDiags := checkTaskFields(a.Expr, taskType); fieldDiags.HasErrors() {
+					diags = append(diags, fieldDiags...)
+					continue
+				}
+			}
+			checkable = append(checkable, a)
+		}
+		_, moreDiags := evalBody(checkable, ctx)
 		diags = append(diags, moreDiags...)
 	}
 	return ep, diags
+}
+
+// checkTaskFields reports task.<field> references to fields the task
+// source does not have, with a suggestion.
+func checkTaskFields(expr hcl.Expression, taskType cty.Type) hcl.Diagnostics {
+	if !taskType.IsObjectType() {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	fields := sortedKeys(taskType.AttributeTypes())
+	for _, t := range expr.Variables() {
+		if t.RootName() != "task" || len(t) < 2 {
+			continue
+		}
+		step, ok := t[1].(hcl.TraverseAttr)
+		if !ok || taskType.HasAttribute(step.Name) {
+			continue
+		}
+		detail := fmt.Sprintf("Tasks of this source have no field %q.", step.Name)
+		if s := suggest(step.Name, fields); s != "" {
+			detail += fmt.Sprintf(" Did you mean task.%s?", s)
+		}
+		detail += " Fields: " + strings.Join(fields, ", ") + "."
+		rng := t.SourceRange()
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown task field", Detail: detail, Subject: &rng})
+	}
+	return diags
+}
+
+// suggest returns the closest of options to given, or "".
+func suggest(given string, options []string) string {
+	best, bestDist := "", 3
+	for _, o := range options {
+		if d := levenshtein.Distance(given, o, nil); d < bestDist {
+			best, bestDist = o, d
+		}
+	}
+	return best
 }
 
 // stageVars builds the kind.name objects of stages; only, when not nil,

@@ -1,6 +1,8 @@
 package pipelines
 
 import (
+	"fmt"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -15,6 +17,9 @@ type Config struct {
 	// SyntaxErrors is set when the file could not be parsed cleanly; the
 	// rest of the configuration is then partial and not worth compiling.
 	SyntaxErrors bool
+	// BrokenRefs holds the start positions ("file:byte") of references the
+	// loader already reported, so later phases do not report them again.
+	BrokenRefs map[string]bool
 
 	Variables   map[string]*Variable
 	Locals      map[string]*Local
@@ -31,6 +36,18 @@ type Variable struct {
 	Description string
 	DeclRange   hcl.Range
 }
+
+// RefBroken reports whether expr contains a reference the loader reported.
+func (c *Config) RefBroken(expr hcl.Expression) bool {
+	for _, t := range expr.Variables() {
+		if c.BrokenRefs[posKey(t.SourceRange())] {
+			return true
+		}
+	}
+	return false
+}
+
+func posKey(r hcl.Range) string { return fmt.Sprintf("%s:%d", r.Filename, r.Start.Byte) }
 
 // Required reports whether the variable has no default.
 func (v *Variable) Required() bool { return v.Default == cty.NilVal }

@@ -65,13 +65,14 @@ func (p *Parser) LoadSource(filename string, src []byte) (*Config, hcl.Diagnosti
 		abs = filename
 	}
 	cfg := &Config{
-		Path:      filename,
-		Dir:       filepath.Dir(abs),
-		Files:     p.p.Files(),
-		Variables: map[string]*Variable{},
-		Locals:    map[string]*Local{},
-		Tasks:     map[string]*Tasks{},
-		Resources: map[string]map[string]*Resource{},
+		Path:       filename,
+		Dir:        filepath.Dir(abs),
+		Files:      p.p.Files(),
+		Variables:  map[string]*Variable{},
+		Locals:     map[string]*Local{},
+		Tasks:      map[string]*Tasks{},
+		Resources:  map[string]map[string]*Resource{},
+		BrokenRefs: map[string]bool{},
 	}
 	cfg.SyntaxErrors = diags.HasErrors()
 	if file == nil || file.Body == nil {
@@ -93,7 +94,11 @@ func (p *Parser) LoadSource(filename string, src []byte) (*Config, hcl.Diagnosti
 	seen := map[string]hcl.Range{} // "type.name" -> first declaration
 	for _, block := range content.Blocks {
 		if block.Type != "locals" {
-			diags = append(diags, checkName(block, seen)...)
+			nameDiags := checkName(block, seen)
+			diags = append(diags, nameDiags...)
+			if nameDiags.HasErrors() {
+				continue // the first declaration stands
+			}
 		}
 		switch block.Type {
 		case "variable":
@@ -182,6 +187,9 @@ func decodeVariable(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 			} else {
 				v.Default = conv
 			}
+		}
+		if v.Default == cty.NilVal {
+			v.Default = cty.UnknownVal(v.Type) // reported above; not "required"
 		}
 	}
 	return v, diags

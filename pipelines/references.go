@@ -136,6 +136,7 @@ func (sc *scope) check(t hcl.Traversal) hcl.Diagnostics {
 	root := t.RootName()
 	rng := t.SourceRange()
 	errf := func(summary, detail string) hcl.Diagnostics {
+		sc.cfg.BrokenRefs[posKey(rng)] = true
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &rng}}
 	}
 	second := func() (string, bool) {

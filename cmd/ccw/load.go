@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 
 	"github.com/ccw-dev/ccw/engine"
 	"github.com/ccw-dev/ccw/pipelines"
@@ -27,19 +28,7 @@ func load(e *env, f loadFlags, datasetDir string) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	set := builtin.Registry(builtin.Options{DatasetDir: datasetDir})
-	parser := pipelines.NewParser(engine.Vocabulary(set))
-	cfg, diags := parser.LoadFile(f.File)
-	l := &loaded{parser: parser}
-	if cfg != nil {
-		scope, moreDiags := parser.Evaluate(cfg, overrides)
-		diags = append(diags, moreDiags...)
-		if !cfg.SyntaxErrors {
-			plan, moreDiags := engine.Compile(cfg, scope, set)
-			diags = append(diags, moreDiags...)
-			l.plan = plan
-		}
-	}
+	l, diags := compileFile(f.File, overrides, datasetDir)
 	l.printDiags(e.stderr, diags)
 	if diags.HasErrors() {
 		if l.plan != nil {
@@ -54,6 +43,7 @@ func (l *loaded) printDiags(w io.Writer, diags hcl.Diagnostics) {
 	if len(diags) == 0 {
 		return
 	}
+	diags = sortedDiags(diags)
 	width, color := termInfo(w)
 	dw := hcl.NewDiagnosticTextWriter(w, l.parser.Files(), width, color)
 	_ = dw.WriteDiagnostics(diags)
@@ -68,6 +58,42 @@ func (l *loaded) printDiags(w io.Writer, diags hcl.Diagnostics) {
 	if errs > 0 {
 		fmt.Fprintf(w, "%d error(s), %d warning(s).\n", errs, warns)
 	}
+}
+
+// compileFile loads, evaluates and compiles a pipeline file, returning
+// every diagnostic of every phase it could reach.
+func compileFile(path string, overrides map[string]string, datasetDir string) (*loaded, hcl.Diagnostics) {
+	set := builtin.Registry(builtin.Options{DatasetDir: datasetDir})
+	parser := pipelines.NewParser(engine.Vocabulary(set))
+	cfg, diags := parser.LoadFile(path)
+	l := &loaded{parser: parser}
+	if cfg != nil {
+		scope, moreDiags := parser.Evaluate(cfg, overrides)
+		diags = append(diags, moreDiags...)
+		if !cfg.SyntaxErrors {
+			plan, moreDiags := engine.Compile(cfg, scope, set)
+			diags = append(diags, moreDiags...)
+			l.plan = plan
+		}
+	}
+	return l, diags
+}
+
+// sortedDiags orders diagnostics by file and position, those without a
+// position first.
+func sortedDiags(diags hcl.Diagnostics) hcl.Diagnostics {
+	out := append(hcl.Diagnostics(nil), diags...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Subject, out[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a == nil && b != nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		}
+		return a.Start.Byte < b.Start.Byte
+	})
+	return out
 }
 
 // printRunError renders a stage failure with the stage's source.
