@@ -5,6 +5,9 @@ import (
 
 	"github.com/ccw-dev/ccw/stages"
 	"github.com/ccw-dev/ccw/stages/execute"
+	"github.com/ccw-dev/ccw/stages/extract"
+	"github.com/ccw-dev/ccw/stages/llm"
+	"github.com/ccw-dev/ccw/stages/llmstage"
 	"github.com/ccw-dev/ccw/stages/sandbox"
 	"github.com/ccw-dev/ccw/stages/score"
 	"github.com/ccw-dev/ccw/stages/tasks"
@@ -24,6 +27,14 @@ func Registry(opt Options) *stages.Set {
 	s.AddRunner(execute.New())
 	s.AddRunner(score.New())
 	s.AddBlock(sandbox.Block())
+	s.AddRunner(llmstage.NewGenerate())
+	s.AddRunner(llmstage.NewRefine())
+	s.AddRunner(llmstage.NewSimulate())
+	s.AddRunner(extract.New())
+	s.AddBlock(llm.Block())
+	for name, f := range llmstage.Functions() {
+		s.Functions[name] = f
+	}
 	s.Tasks = taskSource{dir: opt.DatasetDir}
 	return s
 }

@@ -1,0 +1,159 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Method says how Code found the code.
+type Method string
+
+// Methods of Code.
+const (
+	FencedPython Method = "fenced_python" // a complete ```python (or py, python3) block
+	FencedBare   Method = "fenced"        // a complete block with no or another language
+	Unclosed     Method = "unclosed"      // an opening fence the answer never closed (cut by a stop or max_tokens)
+	WholeText    Method = "whole_text"    // fidelity: no fence, the whole text
+	FieldText    Method = "field_text"    // no fence, but the output field held text: taken as code
+	None         Method = "none"          // no code in the answer
+)
+
+// Result is the code found in an answer.
+type Result struct {
+	Code    string
+	HasCode bool
+	Method  Method
+}
+
+// Field returns the text after the first occurrence of prefix at the start
+// of a line (a dspy-style output field such as "Code:"), with the blank
+// after the prefix removed; the whole text when prefix is empty or absent.
+func Field(text, prefix string) (string, bool) {
+	if prefix == "" {
+		return text, false
+	}
+	i := -1
+	if strings.HasPrefix(text, prefix) {
+		i = 0
+	} else if j := strings.Index(text, "\n"+prefix); j >= 0 {
+		i = j + 1
+	}
+	if i < 0 {
+		return text, false
+	}
+	return strings.TrimLeft(text[i+len(prefix):], " \t"), true
+}
+
+// Code extracts code from an answer. Without fidelity it takes the first
+// complete fenced block whose language is Python or empty, else the first
+// complete block of any language, else an opening fence up to the end;
+// without any fence there is no code. With fidelity it follows the
+// original parser step by step (see Fidelity).
+func Code(text string, fidelity bool) Result {
+	if fidelity {
+		return Fidelity(text)
+	}
+	blocks, open := fences(text)
+	for _, b := range blocks {
+		if b.python || b.lang == "" {
+			return result(b.body, methodOf(b))
+		}
+	}
+	if len(blocks) > 0 {
+		return result(blocks[0].body, FencedBare)
+	}
+	if open != nil {
+		return result(open.body, Unclosed)
+	}
+	return Result{Method: None}
+}
+
+func methodOf(b block) Method {
+	if b.python {
+		return FencedPython
+	}
+	return FencedBare
+}
+
+func result(code string, m Method) Result {
+	if strings.TrimSpace(code) == "" {
+		return Result{Method: None}
+	}
+	return Result{Code: code, HasCode: true, Method: m}
+}
+
+type block struct {
+	lang   string
+	python bool
+	body   string
+}
+
+// fenceRE finds an opening fence: anywhere on a line (models write
+// "Code: ```python"), followed only by an optional language.
+var fenceRE = regexp.MustCompile("(`{3,}|~{3,})[ \t]*([^`~\\s]*)[ \t]*$")
+
+// fences scans fenced blocks: complete ones in order, and the first
+// opening fence that is never closed. Closing fences stand alone on their
+// line, with any indentation.
+func fences(text string) (blocks []block, open *block) {
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		m := fenceRE.FindStringSubmatchIndex(lines[i])
+		if m == nil || strings.ContainsAny(lines[i][:m[0]], "`~") {
+			continue // no fence, or the end of inline code ("use `x` or ```y``` here")
+		}
+		fence, lang := lines[i][m[2]:m[3]], strings.ToLower(lines[i][m[4]:m[5]])
+		b := block{lang: lang, python: lang == "python" || lang == "py" || lang == "python3"}
+		j := i + 1
+		for ; j < len(lines); j++ {
+			if closes(lines[j], fence) {
+				break
+			}
+		}
+		b.body = strings.Join(lines[i+1:min(j, len(lines))], "\n")
+		if j == len(lines) {
+			if open == nil {
+				open = &b
+			}
+			return blocks, open
+		}
+		blocks = append(blocks, b)
+		i = j
+	}
+	return blocks, open
+}
+
+// closes reports whether line closes a block opened by fence: the same
+// character, at least as long, nothing else on the line but blanks.
+func closes(line, fence string) bool {
+	t := strings.TrimLeft(line, " \t")
+	n := 0
+	for n < len(t) && t[n] == fence[0] {
+		n++
+	}
+	return n >= len(fence) && strings.TrimSpace(t[n:]) == ""
+}
+
+var (
+	fidelityPython = regexp.MustCompile("(?s)```python[ \n](.*?)[ \n]```?")
+	fidelityBare   = regexp.MustCompile("(?s)```[ \n](.*?)[ \n]```?")
+)
+
+// Fidelity is the original parser (protocol.md §2.4): cut at the first
+// "\n\n---\n\n", then at the first "\n\n\n" (so code with two consecutive
+// blank lines is truncated), then take a ```python fence, else a bare
+// fence, else the whole text, and finally delete every remaining "```".
+// When the cut removed the closing fence, the whole-text fallback leaves a
+// stray "python" line at the top, as the original does.
+func Fidelity(text string) Result {
+	text, _, _ = strings.Cut(text, "\n\n---\n\n")
+	text, _, _ = strings.Cut(text, "\n\n\n")
+	method := WholeText
+	code := text
+	if m := fidelityPython.FindStringSubmatch(text); m != nil {
+		code, method = m[1], FencedPython
+	} else if m := fidelityBare.FindStringSubmatch(text); m != nil {
+		code, method = m[1], FencedBare
+	}
+	return result(strings.ReplaceAll(code, "```", ""), method)
+}

@@ -1,0 +1,18 @@
+// Package llmstage owns the stage kinds that ask a model something:
+// generate (initial code), refine (code after feedback) and simulate (the
+// simulated user's verbal feedback). The three share one Runner: render
+// the prompt template with its variables, call the model through
+// stages/llm, and, when the endpoint says the prompt is too long, shorten
+// the execution feedback as the original does (protocol.md §2.2 step 8)
+// and ask again. simulate also post-processes the answer into feedback,
+// with the expert's leak guard.
+//
+// It also owns our default prompt templates, one per prompt kind of
+// protocol.md §4.3 with our own wording and our own few-shot example, and
+// the HCL functions prompt_template(kind) and trim_feedback(text, front,
+// rear).
+//
+// It does not own model access, retries, caching of calls or accounting
+// (stages/llm), nor getting code out of an answer (stages/extract), nor
+// deciding which prompt a turn uses (the pipeline file).
+package llmstage
