@@ -27,6 +27,9 @@ func (r *run) manifest(res *Result) *schemas.Run {
 		Summary:       res.Summary,
 		Host:          hostInfo(),
 	}
+	if len(res.Calls) > 0 {
+		m.Tables["calls.parquet"] = schemas.CallsVersion
+	}
 	if b, err := os.ReadFile(r.plan.Config.Path); err == nil {
 		sum := sha256.Sum256(b)
 		m.ConfigSHA256 = hex.EncodeToString(sum[:])

@@ -55,6 +55,7 @@ type Result struct {
 	PerStage   map[string]*StageCount
 	Errors     []*VertexError
 	Rows       []schemas.Turn
+	Calls      []schemas.Call
 	Started    time.Time
 	Wall       time.Duration
 	// Cause is set when the run was cancelled.
@@ -96,6 +97,13 @@ type run struct {
 	counts map[string]*StageCount
 	errs   []*VertexError
 	rows   []schemas.Turn
+	calls  []callGroup
+}
+
+// callGroup is the model calls of one vertex, kept in order.
+type callGroup struct {
+	unit, turn, stage int32
+	calls             []schemas.Call
 }
 
 // Run executes an experiment of plan. The returned error is for failures
@@ -186,6 +194,19 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 		return a.Turn < b.Turn
 	})
 	res.Rows = r.rows
+	sort.Slice(r.calls, func(i, j int) bool {
+		a, b := r.calls[i], r.calls[j]
+		if a.unit != b.unit {
+			return a.unit < b.unit
+		}
+		if a.turn != b.turn {
+			return a.turn < b.turn
+		}
+		return a.stage < b.stage
+	})
+	for _, g := range r.calls {
+		res.Calls = append(res.Calls, g.calls...)
+	}
 	res.Summary = r.summary(sum)
 	if opts.DryRun {
 		return res, nil
@@ -261,6 +282,10 @@ func (r *run) summary(s dag.Summary) schemas.RunSummary {
 		}
 	}
 	out.Complete = s.Failed == 0 && s.Skipped == 0 && s.NotRun == 0 && s.Cause == nil
+	out.Stages = map[string]map[string]int{}
+	for addr, c := range r.counts {
+		out.Stages[addr] = map[string]int{"instances": c.Total, "cached": c.Cached + c.Shared, "ran": c.Ran, "failed": c.Failed, "blocked": c.Blocked}
+	}
 	return out
 }
 
@@ -272,6 +297,11 @@ func (r *run) writeOutputs(res *Result) error {
 	dir := res.OutDir
 	if err := schemas.Turns.Write(filepath.Join(dir, "turns.parquet"), res.Rows); err != nil {
 		return fmt.Errorf("writing results: %w", err)
+	}
+	if len(res.Calls) > 0 {
+		if err := schemas.Calls.Write(filepath.Join(dir, "calls.parquet"), res.Calls); err != nil {
+			return fmt.Errorf("writing model calls: %w", err)
+		}
 	}
 	return schemas.WriteJSON(filepath.Join(dir, "run.json"), r.manifest(res))
 }

@@ -64,14 +64,7 @@ func TestRunCachesAndResumes(t *testing.T) {
 	assertEqual(t, "execute calls after rerun", int(f.exec.total.Load()), 3)
 	c := res2.PerStage["execute.run"]
 	assertEqual(t, "cached executions", c.Cached+c.Shared, 4)
-	for i := range res.Rows {
-		a, b := res.Rows[i], res2.Rows[i]
-		a.Cached, b.Cached = false, false
-		assertEqual(t, "row", a, b)
-	}
-	if !res2.Rows[1].Cached {
-		t.Fatal("rerun rows do not say they were cached")
-	}
+	assertEqual(t, "rows of the rerun", res2.Rows, res.Rows)
 
 	// Changing an input re-runs only what depends on it.
 	plan2 := f.compile(t, pipeline, map[string]string{"suffix": "x"})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ccw-dev/ccw/engine/cachekey"
 	"github.com/ccw-dev/ccw/engine/dag"
+	"github.com/ccw-dev/ccw/schemas"
 	"github.com/ccw-dev/ccw/stages"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -86,6 +87,9 @@ func (r *run) visit(ctx context.Context, id dag.ID) error {
 	if !sp.Ephemeral {
 		r.count(sp.Addr, how)
 	}
+	if err := r.addCalls(in, sp, val); err != nil {
+		return fail(&VertexError{Err: err})
+	}
 	if rower, ok := sp.Runner.(stages.TurnRower); ok {
 		r.addRow(id, in, sp, rower)
 	}
@@ -113,12 +117,27 @@ func (r *run) addRow(id dag.ID, in *inst, sp *StagePlan, rower stages.TurnRower)
 	if p := r.prov[sp.Index]; p >= 0 {
 		up := r.dep(id, in, p)
 		row.ExecKey = up.key
-		row.Cached = up.how == EventCached || up.how == EventShared
 	}
 	r.mu.Lock()
 	r.rows = append(r.rows, row)
 	r.mu.Unlock()
 	in.result = cty.NilVal
+}
+
+// addCalls collects the model calls a result records, for calls.parquet.
+func (r *run) addCalls(in *inst, sp *StagePlan, val cty.Value) error {
+	calls, err := schemas.CallsOf(val)
+	if err != nil || len(calls) == 0 {
+		return err
+	}
+	for i := range calls {
+		c := &calls[i]
+		c.Experiment, c.TaskID, c.Turn, c.Stage, c.VertexKey = r.ep.Name, r.tasks.IDs[in.unit], in.turn, sp.Addr, in.key
+	}
+	r.mu.Lock()
+	r.calls = append(r.calls, callGroup{unit: in.unit, turn: in.turn, stage: int32(sp.Index), calls: calls})
+	r.mu.Unlock()
+	return nil
 }
 
 func (r *run) isExcluded(id string) bool {

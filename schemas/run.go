@@ -64,6 +64,9 @@ type RunSummary struct {
 	NotRun   int            `json:"not_run"`
 	Statuses map[string]int `json:"statuses"`
 	Complete bool           `json:"complete"`
+	// Stages counts, per stage, instances by what happened to them in this
+	// run: cached, ran, failed, blocked (after a failure).
+	Stages map[string]map[string]int `json:"stages"`
 }
 
 // WriteJSON writes v as indented JSON to path atomically.

@@ -1,6 +1,8 @@
 package schemas
 
-// TurnsVersion is the version of the turns table. Bump it (and say why in
+// TurnsVersion is the version of the turns table. A row depends only on
+// results (never on whether they came from the cache in this run), so a
+// rerun, a resumed run and an --offline replay write the same file. Bump it (and say why in
 // the change) whenever a column is added, removed or changes meaning.
 const TurnsVersion = "1"
 
@@ -46,7 +48,6 @@ type Turn struct {
 	Excluded bool   `arrow:"excluded" doc:"left out of scoring (known-failing reference in this environment)"`
 	ExecKey  string `arrow:"exec_key" doc:"cache key of the execution; ccw cache explain shows its inputs"`
 	ExecMS   int64  `arrow:"exec_ms" doc:"wall time of the execution when it ran (timing, not a result)"`
-	Cached   bool   `arrow:"cached" doc:"whether this run took the execution from the cache (provenance, not a result)"`
 }
 
 // Turns is the turns.parquet table.
