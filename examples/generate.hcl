@@ -121,15 +121,17 @@ experiment "generate" {
     text = generate.solution.text
   }
 
+  # BigCodeBench's "calibrated" evaluation: the prompt's imports and
+  # constants come first, the model's own task_func replaces the stub.
   stage "execute" "solution" {
     sandbox = sandbox.py
-    code    = extract.code.code
+    code    = "${task.code_prompt}\n    pass\n${extract.code.code}"
     test    = task.test
   }
 
   stage "score" "solution" {
     execution  = execute.solution
-    code       = extract.code.code
+    code       = "${task.code_prompt}\n    pass\n${extract.code.code}"
     model      = generate.solution.model
     tokens_in  = generate.solution.tokens_in
     tokens_out = generate.solution.tokens_out

@@ -79,7 +79,7 @@ func FirstErrorLine(r schemas.Turn) string {
 		if t.Status == "pass" || t.Status == "skip" {
 			continue
 		}
-		line := lastLine(t.Message)
+		line := exceptionLine(t.Message)
 		if t.Name == "ALL" {
 			line = firstLine(t.Message)
 		}
@@ -97,8 +97,25 @@ func FirstErrorLine(r schemas.Turn) string {
 	return r.Status
 }
 
-func lastLine(s string) string {
+// exceptionLine returns the line of a Python traceback that names the
+// exception ("AssertionError: 3 != 2.5"): the first unindented line after
+// the frames of the last traceback. Lines a message adds after it (an
+// assertEqual diff) are not it. Text that is no traceback gives its last
+// non-blank line.
+func exceptionLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n "), "\n")
+	found, inFrames := "", false
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "Traceback (most recent call last)"):
+			inFrames = true
+		case inFrames && l != "" && !strings.HasPrefix(l, " "):
+			found, inFrames = strings.TrimSpace(l), false
+		}
+	}
+	if found != "" {
+		return found
+	}
 	for i := len(lines) - 1; i >= 0; i-- {
 		if l := strings.TrimSpace(lines[i]); l != "" {
 			return l

@@ -1,6 +1,9 @@
-# CCWMini/15. Expected: timeout. Deliberate bug: Euclid by repeated
-# subtraction never ends when one argument is 0 (a busy loop). test_zero runs
-# last (unittest sorts by name), after the other tests have passed.
+# CCWMini/15. Expected: fail. Deliberate bug: Euclid by repeated subtraction
+# never ends when one argument is 0 (a busy loop in Python code). test_zero
+# runs last (unittest sorts by name), after the other tests have passed.
+# BigCodeBench's time limit is an alarm inside the test process: it
+# interrupts the loop, test_zero errors with "Timed out!", and the suite
+# ends normally, so the verdict is fail, not timeout (see CCWMini/16).
 def task_func(a, b):
     """
     Compute the greatest common divisor of two non-negative integers.
