@@ -28,13 +28,14 @@ type wireJob struct {
 	Test    string           `json:"test"`
 	Alarm   float64          `json:"alarm"`
 	Rlimits map[string]int64 `json:"rlimits,omitempty"`
+	Cwd     string           `json:"cwd,omitempty"` // where to chdir first, when the backend cannot start us there
 }
 
 // encodeJob renders the job the harness reads for j under limits l; the
 // harness sets rlimits itself (as = address space, added to the size the
 // process already has).
-func encodeJob(j Job, l Limits, nonce string, rlimits map[string]int64) ([]byte, error) {
-	w := wireJob{Nonce: nonce, Code: j.Code, Test: j.Test, Alarm: l.alarm().Seconds(), Rlimits: rlimits}
+func encodeJob(j Job, l Limits, nonce string, rlimits map[string]int64, cwd string) ([]byte, error) {
+	w := wireJob{Nonce: nonce, Code: j.Code, Test: j.Test, Alarm: l.alarm().Seconds(), Rlimits: rlimits, Cwd: cwd}
 	b, err := json.Marshal(w)
 	if err != nil {
 		return nil, fmt.Errorf("encode job: %w", err)

@@ -57,6 +57,7 @@ func (s *Sandbox) Identity() cty.Value {
 		"backend": cty.StringVal(s.cfg.Backend),
 		"python":  cty.StringVal(s.cfg.Python),
 		"image":   cty.StringVal(s.cfg.Image),
+		"mounts":  stringList(s.cfg.Mounts),
 		"harness": cty.StringVal(HarnessDigest),
 		"limits":  s.cfg.Limits.Value(),
 	})
@@ -122,7 +123,20 @@ func startBackend(c Config) (backend, error) {
 	switch c.Backend {
 	case "local":
 		return newLocal(c)
+	case "docker":
+		return newDocker(c)
 	default:
 		return nil, fmt.Errorf("backend %q is not available in this build", c.Backend)
 	}
+}
+
+func stringList(ss []string) cty.Value {
+	if len(ss) == 0 {
+		return cty.ListValEmpty(cty.String)
+	}
+	vs := make([]cty.Value, len(ss))
+	for i, s := range ss {
+		vs[i] = cty.StringVal(s)
+	}
+	return cty.ListVal(vs)
 }
