@@ -335,9 +335,14 @@ func (g *runGroup) kill() {
 			syscall.Kill(p, syscall.SIGKILL)
 		}
 		if fz != "" {
+			// Killed tasks die only once thawed; new ones could not fork
+			// while frozen, so one round usually empties the group.
 			os.WriteFile(filepath.Join(fz, "freezer.state"), []byte("THAWED"), 0o644)
 		}
 		time.Sleep(time.Millisecond)
+	}
+	if fz != "" {
+		os.WriteFile(filepath.Join(fz, "freezer.state"), []byte("THAWED"), 0o644)
 	}
 }
 

@@ -304,13 +304,9 @@ func (d *docker) ending(id string, exit int64, l Limits) (ending, error) {
 	case exit == 127 || exit == 126:
 		return ending{}, fmt.Errorf("the image cannot run %s (exit status %d)", d.cfg.Python, exit)
 	case exit > 128 && exit < 128+65:
-		sig := syscall.Signal(exit - 128)
-		if sig == syscall.SIGXFSZ {
-			return limitEnding("fsize", l), nil
-		}
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process died of signal %d (%s)", int(sig), sig)}, nil
+		return exitStatusEnding(-1, syscall.Signal(exit-128), nil, l), nil
 	default:
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process exited with status %d before the tests finished", exit)}, nil
+		return exitStatusEnding(int(exit), 0, nil, l), nil
 	}
 }
 

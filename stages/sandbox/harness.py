@@ -257,7 +257,6 @@ def run_job(job, channel, output):
 
     send = channel.send
     _exit = os._exit
-    _apply_rlimits(job.get("rlimits"))
     _setup_process(job)
     _patch_subprocess(subprocess)
     stream = _make_stream_class(io)(output)
@@ -319,6 +318,15 @@ def _read_job(fd):
 
 
 def main():
+    """Runs the mode named by the first argument: "worker" (warm mode, see
+    worker.py), or one job (fresh mode)."""
+    if sys.argv[1:] == ["worker"]:
+        worker_main()
+    else:
+        fresh_main()
+
+
+def fresh_main():
     """Fresh mode. With argument "stdio" (the docker backend, which cannot
     pass an extra fd) the result channel is fd 1 and the program's output
     goes to fd 2; otherwise the channel is fd 3 and the output fd 1."""
@@ -338,8 +346,5 @@ def main():
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
+    _apply_rlimits(job.get("rlimits"))
     run_job(job, channel, output)
-
-
-if __name__ == "__main__":
-    main()

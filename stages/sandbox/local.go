@@ -168,7 +168,7 @@ func (b *local) start(dir string, l Limits, p *pipes, group *runGroup) (*initPro
 	if l.Network {
 		flags &^= syscall.CLONE_NEWNET
 	}
-	return startInit(spec, flags, iso.userns, p, group)
+	return startInit(spec, flags, iso.userns, p.files(), group)
 }
 
 // pipes are the three channels between us and a harness process.
@@ -292,20 +292,11 @@ func (x *initProc) ending(group *runGroup, l Limits) (ending, error) {
 		default:
 			return ending{}, err
 		}
-	} else if !ws.Signaled() {
+	}
+	if sig < 0 { // not signalled
 		sig = 0
 	}
-	if sig == syscall.SIGKILL && group != nil && group.ooms() > 0 {
-		return limitEnding("memory", l), nil
-	}
-	switch {
-	case sig == syscall.SIGXFSZ:
-		return limitEnding("fsize", l), nil
-	case sig != 0:
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process died of signal %d (%s)", int(sig), sig)}, nil
-	default:
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process exited with status %d before the tests finished", code)}, nil
-	}
+	return exitStatusEnding(code, sig, group, l), nil
 }
 
 // initRlimits are the rlimits the init sets before python starts: no core

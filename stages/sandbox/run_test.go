@@ -34,6 +34,7 @@ type testBackend struct {
 
 var backends = []testBackend{
 	{name: "local-fresh", need: sandboxtest.NeedPython, edit: func(c *Config) {}},
+	{name: "local-warm", need: sandboxtest.NeedPython, edit: func(c *Config) { c.Workers = "warm" }},
 	{name: "docker", need: sandboxtest.NeedDocker, edit: func(c *Config) {
 		c.Backend, c.Image, c.Python, c.Mounts = "docker", sandboxtest.DockerImage, "/usr/bin/python3", sandboxtest.DockerMounts
 	}},

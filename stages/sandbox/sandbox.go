@@ -122,6 +122,9 @@ func (s *Sandbox) Close() error {
 func startBackend(c Config) (backend, error) {
 	switch c.Backend {
 	case "local":
+		if c.Workers == "warm" {
+			return newWarm(c)
+		}
 		return newLocal(c)
 	case "docker":
 		return newDocker(c)
