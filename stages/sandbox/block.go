@@ -2,8 +2,10 @@ package sandbox
 
 import (
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -48,6 +50,8 @@ var schema = stages.Schema{
 		Doc: `The Python interpreter: default /usr/bin/python3 (local) or python3 on the image's PATH (docker).`},
 	{Name: "image", Type: cty.String,
 		Doc: `The Docker image (docker backend only), for example BigCodeBench's evaluation image.`},
+	{Name: "mounts", Type: cty.List(cty.String),
+		Doc: `Read-only bind mounts "HOST:CONTAINER" (docker backend only), for example "/usr:/usr" to run the host's Python in a minimal image.`},
 	{Name: "timeout", Type: cty.String, Default: cty.StringVal("121s"),
 		Doc: `Wall-time limit of one run (module and test suite), a Go duration. ConvCodeWorld uses 121s.`},
 	{Name: "memory", Type: cty.String, Default: cty.StringVal("4GiB"),
@@ -81,6 +85,7 @@ type Config struct {
 	Backend   string   // "local" or "docker"
 	Python    string   // interpreter path (or name on the image's PATH)
 	Image     string   // docker only
+	Mounts    []string // docker only: read-only binds HOST:CONTAINER
 	Limits    Limits   // what enters the identity
 	Slots     int      // concurrent runs
 	Workers   string   // "warm" or "fresh"
@@ -178,6 +183,15 @@ func ConfigFromValue(v cty.Value) (Config, error) {
 		}
 		c.Limits.Timeout = d
 	}
+	if ms := get("mounts"); !ms.IsNull() && ms.IsKnown() {
+		for it := ms.ElementIterator(); it.Next(); {
+			_, m := it.Element()
+			if m.IsNull() || !m.IsKnown() {
+				return Config{}, fmt.Errorf("mounts: entries must be known strings")
+			}
+			c.Mounts = append(c.Mounts, m.AsString())
+		}
+	}
 	if pl := get("preload"); !pl.IsNull() && pl.IsKnown() {
 		for it := pl.ElementIterator(); it.Next(); {
 			_, m := it.Element()
@@ -201,8 +215,8 @@ func (c *Config) validate() error {
 		if c.Python == "" {
 			c.Python = "/usr/bin/python3"
 		}
-		if c.Image != "" {
-			return fmt.Errorf("image: only the docker backend runs an image (backend is %q)", c.Backend)
+		if c.Image != "" || len(c.Mounts) > 0 {
+			return fmt.Errorf("image, mounts: only the docker backend runs an image (backend is %q)", c.Backend)
 		}
 	case "docker":
 		if c.Python == "" {
@@ -213,6 +227,12 @@ func (c *Config) validate() error {
 		}
 	default:
 		return fmt.Errorf(`backend: want "local" or "docker", got %q`, c.Backend)
+	}
+	for _, m := range c.Mounts {
+		host, ctr, ok := strings.Cut(m, ":")
+		if !ok || !filepath.IsAbs(host) || !filepath.IsAbs(strings.TrimSuffix(ctr, ":ro")) {
+			return fmt.Errorf("mounts: %q is not HOST:CONTAINER with absolute paths", m)
+		}
 	}
 	switch c.Workers {
 	case "warm", "fresh":

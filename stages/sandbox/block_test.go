@@ -46,7 +46,7 @@ func TestConfigFromValue(t *testing.T) {
 			check: func(c Config) bool { return len(c.Preload) == 1 && c.Preload[0] == "scipy.stats" }},
 		{name: "bad backend", attrs: map[string]cty.Value{"backend": cty.StringVal("k8s")}, err: `backend: want "local" or "docker", got "k8s"`},
 		{name: "docker needs an image", attrs: map[string]cty.Value{"backend": cty.StringVal("docker")}, err: "image: the docker backend needs an image"},
-		{name: "image only for docker", attrs: map[string]cty.Value{"image": cty.StringVal("x")}, err: "image: only the docker backend"},
+		{name: "image only for docker", attrs: map[string]cty.Value{"image": cty.StringVal("x")}, err: "image, mounts: only the docker backend"},
 		{name: "bad timeout", attrs: map[string]cty.Value{"timeout": cty.StringVal("121")}, err: `timeout: "121" is not a Go duration`},
 		{name: "negative timeout", attrs: map[string]cty.Value{"timeout": cty.StringVal("-1s")}, err: "timeout: must be positive"},
 		{name: "bad size", attrs: map[string]cty.Value{"memory": cty.StringVal("4 gigs")}, err: `memory: size "4 gigs"`},

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -280,18 +279,7 @@ func (g *runGroup) counter(ctl, file, key string) int64 {
 	if g.cg.version == 2 {
 		ctl = ""
 	}
-	b, err := os.ReadFile(filepath.Join(g.dirs[ctl], file))
-	if err != nil {
-		return 0
-	}
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		f := bytes.Fields(line)
-		if len(f) == 2 && string(f[0]) == key {
-			n, _ := strconv.ParseInt(string(f[1]), 10, 64)
-			return n
-		}
-	}
-	return 0
+	return readCounter(filepath.Join(g.dirs[ctl], file), key)
 }
 
 // ooms counts the processes the kernel killed for lack of memory.
@@ -347,9 +335,14 @@ func (g *runGroup) kill() {
 			syscall.Kill(p, syscall.SIGKILL)
 		}
 		if fz != "" {
+			// Killed tasks die only once thawed; new ones could not fork
+			// while frozen, so one round usually empties the group.
 			os.WriteFile(filepath.Join(fz, "freezer.state"), []byte("THAWED"), 0o644)
 		}
 		time.Sleep(time.Millisecond)
+	}
+	if fz != "" {
+		os.WriteFile(filepath.Join(fz, "freezer.state"), []byte("THAWED"), 0o644)
 	}
 }
 

@@ -8,11 +8,16 @@ import (
 	"fmt"
 )
 
-// harnessSource is the Python program that runs a job; see harness.py for
-// its protocol.
-//
+// harnessSource is the Python program that runs jobs: harness.py (fresh
+// mode, and run_job, the part both modes share), worker.py (warm mode), and
+// the call of main.
+var harnessSource = harnessPy + "\n" + workerPy + "\nmain()\n"
+
 //go:embed harness.py
-var harnessSource string
+var harnessPy string
+
+//go:embed worker.py
+var workerPy string
 
 // HarnessDigest is the sha256 of the embedded harness. It is part of every
 // sandbox Identity: a change to the harness changes results.
@@ -28,13 +33,21 @@ type wireJob struct {
 	Test    string           `json:"test"`
 	Alarm   float64          `json:"alarm"`
 	Rlimits map[string]int64 `json:"rlimits,omitempty"`
+	Cwd     string           `json:"cwd,omitempty"` // where to chdir first, when the backend cannot start us there
+	// Warm mode only: the run's work dir and the cgroup.procs files the
+	// forked child joins.
+	Dir     string   `json:"dir,omitempty"`
+	Cgroups []string `json:"cgroups,omitempty"`
 }
 
 // encodeJob renders the job the harness reads for j under limits l; the
 // harness sets rlimits itself (as = address space, added to the size the
 // process already has).
-func encodeJob(j Job, l Limits, nonce string, rlimits map[string]int64) ([]byte, error) {
-	w := wireJob{Nonce: nonce, Code: j.Code, Test: j.Test, Alarm: l.alarm().Seconds(), Rlimits: rlimits}
+func encodeJob(j Job, l Limits, nonce string, rlimits map[string]int64, cwd string) ([]byte, error) {
+	return encodeWire(wireJob{Nonce: nonce, Code: j.Code, Test: j.Test, Alarm: l.alarm().Seconds(), Rlimits: rlimits, Cwd: cwd})
+}
+
+func encodeWire(w wireJob) ([]byte, error) {
 	b, err := json.Marshal(w)
 	if err != nil {
 		return nil, fmt.Errorf("encode job: %w", err)

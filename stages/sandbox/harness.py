@@ -5,8 +5,8 @@
 # it finishes over a private result channel.
 #
 # Protocol. The parent writes one JSON job object on stdin (fresh mode). The
-# result channel is fd 3; the harness moves it to a high, close-on-exec fd
-# before any user code runs. Each frame is one line:
+# result channel is fd 3 (fd 1 with argument "stdio"); the harness moves it
+# to a high, close-on-exec fd before any user code runs. Each frame is one line:
 #   <nonce> <json object>\n
 # with the per-run random nonce from the job, so lines written to the channel
 # by anyone who does not know the nonce are ignored by the parent. Frames:
@@ -15,8 +15,8 @@
 #   {"t": "test", "name": N, "status": S, "message": M}
 #   {"t": "all", "message": M}                 module-level failure (ALL)
 #   {"t": "done"}                              the job is over
-# Output the program writes through sys.stdout/sys.stderr goes to fd 1, which
-# the parent captures, caps and cuts.
+# Output the program writes through sys.stdout/sys.stderr goes to fd 1 (fd 2
+# with "stdio"), which the parent captures, caps and cuts.
 
 import os
 import sys
@@ -257,7 +257,6 @@ def run_job(job, channel, output):
 
     send = channel.send
     _exit = os._exit
-    _apply_rlimits(job.get("rlimits"))
     _setup_process(job)
     _patch_subprocess(subprocess)
     stream = _make_stream_class(io)(output)
@@ -319,18 +318,33 @@ def _read_job(fd):
 
 
 def main():
+    """Runs the mode named by the first argument: "worker" (warm mode, see
+    worker.py), or one job (fresh mode)."""
+    if sys.argv[1:] == ["worker"]:
+        worker_main()
+    else:
+        fresh_main()
+
+
+def fresh_main():
+    """Fresh mode. With argument "stdio" (the docker backend, which cannot
+    pass an extra fd) the result channel is fd 1 and the program's output
+    goes to fd 2; otherwise the channel is fd 3 and the output fd 1."""
     import time
 
     started = time.monotonic()
     job = _read_job(0)
     job["_started"] = started
-    channel = _Channel(3, job["nonce"])
+    if sys.argv[1:] == ["stdio"]:
+        channel = _Channel(1, job["nonce"])
+        os.dup2(2, 1)
+    else:
+        channel = _Channel(3, job["nonce"])
     output = _Output(1)
+    if job.get("cwd"):
+        os.chdir(job["cwd"])
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
+    _apply_rlimits(job.get("rlimits"))
     run_job(job, channel, output)
-
-
-if __name__ == "__main__":
-    main()

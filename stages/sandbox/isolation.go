@@ -150,7 +150,7 @@ func probe(flags uintptr, userns, root bool) (initStatus, error) {
 		return initStatus{}, err
 	}
 	defer p.closeAll()
-	x, err := startInit(spec, flags, userns, p, nil)
+	x, err := startInit(spec, flags, userns, p.files(), nil)
 	if err != nil {
 		return initStatus{}, err
 	}
@@ -181,9 +181,17 @@ type initProc struct {
 	group   *runGroup
 }
 
+// initFiles are what the init (and python after it) gets as fds 0-3.
+type initFiles struct {
+	stdin, out, fd3 *os.File
+}
+
+// files are the child's ends of p.
+func (p *pipes) files() initFiles { return initFiles{stdin: p.jobR, out: p.outW, fd3: p.resW} }
+
 // startInit re-executes this binary as the init of one run with the given
-// namespaces, and sends it spec. The caller closes p's child ends.
-func startInit(spec initSpec, flags uintptr, userns bool, p *pipes, group *runGroup) (*initProc, error) {
+// namespaces, and sends it spec. The caller closes its copies of f.
+func startInit(spec initSpec, flags uintptr, userns bool, f initFiles, group *runGroup) (*initProc, error) {
 	specR, specW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("pipe: %w", err)
@@ -197,10 +205,10 @@ func startInit(spec initSpec, flags uintptr, userns bool, p *pipes, group *runGr
 	defer statusW.Close()
 	cmd := exec.Command("/proc/self/exe", initArg)
 	cmd.Env = []string{initEnv + "=1"}
-	cmd.Stdin = p.jobR
-	cmd.Stdout = p.outW
-	cmd.Stderr = p.outW
-	cmd.ExtraFiles = []*os.File{p.resW, specR, statusW}
+	cmd.Stdin = f.stdin
+	cmd.Stdout = f.out
+	cmd.Stderr = f.out
+	cmd.ExtraFiles = []*os.File{f.fd3, specR, statusW}
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Cloneflags: flags}
 	if userns {
 		attr.Cloneflags |= syscall.CLONE_NEWUSER

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -59,7 +60,7 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		defer group.remove()
 	}
 	nonce := newNonce()
-	job, err := encodeJob(j, l, nonce, harnessRlimits(l, group != nil))
+	job, err := encodeJob(j, l, nonce, harnessRlimits(l, group != nil), "")
 	if err != nil {
 		return Result{}, err
 	}
@@ -104,7 +105,7 @@ wait:
 		case <-ctx.Done():
 			proc.kill()
 			<-waited
-			w.stop(p, drainWait)
+			w.stop(drainWait, p.unblock)
 			return Result{}, fmt.Errorf("run cancelled: %w", ctx.Err())
 		}
 		if killedAt != "" {
@@ -114,7 +115,7 @@ wait:
 		}
 	}
 	proc.kill() // whatever the program left behind
-	w.stop(p, drainWait)
+	w.stop(drainWait, p.unblock)
 	var end ending
 	if killedAt != "" {
 		end = limitEnding(killedAt, l)
@@ -167,7 +168,7 @@ func (b *local) start(dir string, l Limits, p *pipes, group *runGroup) (*initPro
 	if l.Network {
 		flags &^= syscall.CLONE_NEWNET
 	}
-	return startInit(spec, flags, iso.userns, p, group)
+	return startInit(spec, flags, iso.userns, p.files(), group)
 }
 
 // pipes are the three channels between us and a harness process.
@@ -229,19 +230,30 @@ func newWatch(nonce string, l Limits) *watch {
 	return w
 }
 
-func (w *watch) follow(res, out *os.File) {
+func (w *watch) follow(res, out io.Reader) {
 	w.wg.Add(2)
 	go func() { defer w.wg.Done(); w.coll.read(res) }()
 	go func() { defer w.wg.Done(); w.out.read(out) }()
 }
 
-// stop waits for both readers to reach EOF, but no longer than d: a process
-// that escaped the kill may still hold the pipes open.
-func (w *watch) stop(p *pipes, d time.Duration) {
-	deadline := time.Now().Add(d)
-	p.resR.SetReadDeadline(deadline)
-	p.outR.SetReadDeadline(deadline)
-	w.wg.Wait()
+// stop waits for both readers to reach EOF, but no longer than d: after d
+// it calls unblock (which must make the readers return), because a process
+// that escaped the kill may still hold the streams open.
+func (w *watch) stop(d time.Duration, unblock func()) {
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		unblock()
+		<-done
+	}
+}
+
+// unblock makes reads of the run's streams return.
+func (p *pipes) unblock() {
+	p.resR.SetReadDeadline(time.Now())
+	p.outR.SetReadDeadline(time.Now())
 }
 
 // limitEnding is how a run ends when we killed it at limit.
@@ -280,20 +292,11 @@ func (x *initProc) ending(group *runGroup, l Limits) (ending, error) {
 		default:
 			return ending{}, err
 		}
-	} else if !ws.Signaled() {
+	}
+	if sig < 0 { // not signalled
 		sig = 0
 	}
-	if sig == syscall.SIGKILL && group != nil && group.ooms() > 0 {
-		return limitEnding("memory", l), nil
-	}
-	switch {
-	case sig == syscall.SIGXFSZ:
-		return limitEnding("fsize", l), nil
-	case sig != 0:
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process died of signal %d (%s)", int(sig), sig)}, nil
-	default:
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process exited with status %d before the tests finished", code)}, nil
-	}
+	return exitStatusEnding(code, sig, group, l), nil
 }
 
 // initRlimits are the rlimits the init sets before python starts: no core

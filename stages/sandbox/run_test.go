@@ -25,6 +25,31 @@ func testSandbox(t *testing.T, timeout time.Duration, edit ...func(*Config)) *Sa
 	return s
 }
 
+// testBackend is one way of running jobs that every semantic test must pass.
+type testBackend struct {
+	name string
+	need func(t testing.TB)
+	edit func(*Config)
+}
+
+var backends = []testBackend{
+	{name: "local-fresh", need: sandboxtest.NeedPython, edit: func(c *Config) {}},
+	{name: "local-warm", need: sandboxtest.NeedPython, edit: func(c *Config) { c.Workers = "warm" }},
+	{name: "docker", need: sandboxtest.NeedDocker, edit: func(c *Config) {
+		c.Backend, c.Image, c.Python, c.Mounts = "docker", sandboxtest.DockerImage, "/usr/bin/python3", sandboxtest.DockerMounts
+	}},
+}
+
+// eachBackend runs f as a subtest per backend with a sandbox of that kind.
+func eachBackend(t *testing.T, timeout time.Duration, f func(t *testing.T, s *Sandbox), edit ...func(*Config)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			b.need(t)
+			f(t, testSandbox(t, timeout, append([]func(*Config){b.edit}, edit...)...))
+		})
+	}
+}
+
 // tests renders r.Tests as "name:status" words for comparison.
 func tests(r Result) string {
 	var w []string
@@ -37,7 +62,13 @@ func tests(r Result) string {
 const suiteHead = "import unittest\nclass TestCases(unittest.TestCase):\n"
 
 func TestRunStatuses(t *testing.T) {
-	s := testSandbox(t, 4*time.Second)
+	eachBackend(t, 4*time.Second, testStatuses, func(c *Config) {
+		c.Limits.FileSize = 16 << 20
+		c.Limits.OutputKill = 8 << 20
+	})
+}
+
+func testStatuses(t *testing.T, s *Sandbox) {
 	cases := []struct {
 		name   string
 		code   string
@@ -103,13 +134,13 @@ func TestRunStatuses(t *testing.T) {
 			test:   suiteHead + "    def test_a(self): ctypes.string_at(0)\n",
 			status: Crash, tests: "test_a:error", check: wantMessage(0, "signal 11")},
 		{name: "a big file is killed by the file-size limit", code: "",
-			test:   suiteHead + "    def test_a(self):\n        with open('big', 'wb') as f: f.write(b'x' * (300 << 20))\n",
+			test:   suiteHead + "    def test_a(self):\n        with open('big', 'wb') as f: f.write(b'x' * (20 << 20))\n",
 			status: Killed, tests: "test_a:error", limit: "fsize"},
 		{name: "output past output_kill is killed", code: "",
 			test:   suiteHead + "    def test_a(self):\n        while True: print('x' * 100000)\n",
 			status: Killed, tests: "test_a:error", limit: "output"},
 		{name: "lots of output is cut with a marker", code: "",
-			test:   suiteHead + "    def test_a(self):\n        for i in range(50): print(str(i) * 100000)\n",
+			test:   suiteHead + "    def test_a(self):\n        for i in range(30): print(str(i) * 100000)\n",
 			status: Pass, tests: "test_a:pass",
 			check: func(t *testing.T, r Result) {
 				if len(r.Output) > 1<<20+200 || !strings.Contains(r.Output, "[ccw: output cut at 1MiB; ") {
@@ -127,7 +158,7 @@ func TestRunStatuses(t *testing.T) {
 				t.Fatal(err)
 			}
 			if r.Status != c.status || tests(r) != c.tests || r.Limit != c.limit {
-				t.Fatalf("got %s [%s] limit %q, want %s [%s] limit %q\n%+v", r.Status, tests(r), r.Limit, c.status, c.tests, c.limit, r)
+				t.Fatalf("got %s [%s] limit %q, want %s [%s] limit %q\n%s", r.Status, tests(r), r.Limit, c.status, c.tests, c.limit, describe(r))
 			}
 			if c.check != nil {
 				c.check(t, r)
@@ -147,7 +178,10 @@ func wantMessage(i int, sub string) func(t *testing.T, r Result) {
 
 func TestRunScrubsEnvironment(t *testing.T) {
 	t.Setenv("CCW_TEST_SECRET", "sk-do-not-leak")
-	s := testSandbox(t, 10*time.Second)
+	eachBackend(t, 10*time.Second, testScrubsEnvironment)
+}
+
+func testScrubsEnvironment(t *testing.T, s *Sandbox) {
 	r, err := s.Run(context.Background(), Job{Code: "import os", Test: suiteHead +
 		"    def test_env(self):\n        print(sorted(os.environ))\n        self.assertNotIn('CCW_TEST_SECRET', os.environ)\n" +
 		"    def test_home(self):\n        self.assertEqual(os.environ['HOME'], os.getcwd())\n        self.assertEqual(os.environ['TMPDIR'], os.getcwd())\n"})
@@ -155,14 +189,17 @@ func TestRunScrubsEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.Status != Pass || strings.Contains(r.Output, "sk-do-not-leak") {
-		t.Fatalf("%+v", r)
+		t.Fatal(describe(r))
 	}
 }
 
 // TestTimeoutKillsProcessGroup checks that children the program started are
 // gone once a run timed out.
 func TestTimeoutKillsProcessGroup(t *testing.T) {
-	s := testSandbox(t, 2*time.Second)
+	eachBackend(t, 2*time.Second, testTimeoutKills)
+}
+
+func testTimeoutKills(t *testing.T, s *Sandbox) {
 	marker := "ccw-marker-" + newNonce()
 	seen := watchProcs(t, marker)
 	r, err := s.Run(context.Background(), Job{Code: "import subprocess, time, sys", Test: suiteHead +
@@ -172,7 +209,7 @@ func TestTimeoutKillsProcessGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.Status != Timeout || r.Limit != "wall" {
-		t.Fatalf("%+v", r)
+		t.Fatal(describe(r))
 	}
 	if !seen() {
 		t.Fatal("the child process was never seen running")
@@ -181,8 +218,11 @@ func TestTimeoutKillsProcessGroup(t *testing.T) {
 }
 
 func TestRunCancelled(t *testing.T) {
-	s := testSandbox(t, 30*time.Second)
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	eachBackend(t, 30*time.Second, testCancelled)
+}
+
+func testCancelled(t *testing.T, s *Sandbox) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	start := time.Now()
 	_, err := s.Run(ctx, Job{Code: "while True: pass", Test: ""})
@@ -205,7 +245,10 @@ func TestRunMissingPython(t *testing.T) {
 }
 
 func TestRunForgedFramesAreIgnored(t *testing.T) {
-	s := testSandbox(t, 10*time.Second)
+	eachBackend(t, 10*time.Second, testForgedFrames)
+}
+
+func testForgedFrames(t *testing.T, s *Sandbox) {
 	// The program writes look-alike frames to every fd it can find; none of
 	// them carries the nonce.
 	code := `import os
@@ -219,7 +262,7 @@ def forge():
 		t.Fatal(err)
 	}
 	if r.Status != Fail || tests(r) != "test_a:fail" {
-		t.Fatalf("%+v", r)
+		t.Fatal(describe(r))
 	}
 }
 
@@ -234,4 +277,13 @@ func ExampleSandbox_Run() {
 	})
 	fmt.Println(r.Status, tests(r), err)
 	// Output: pass test_add:pass <nil>
+}
+
+// describe renders r for a failure message, with the output shortened.
+func describe(r Result) string {
+	out := r.Output
+	if len(out) > 2000 {
+		out = out[:1000] + "\n[...]\n" + out[len(out)-1000:]
+	}
+	return fmt.Sprintf("status %s limit %q tests [%s]\ndetails %v\noutput %q", r.Status, r.Limit, tests(r), r.Details(), out)
 }

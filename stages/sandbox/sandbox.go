@@ -57,6 +57,7 @@ func (s *Sandbox) Identity() cty.Value {
 		"backend": cty.StringVal(s.cfg.Backend),
 		"python":  cty.StringVal(s.cfg.Python),
 		"image":   cty.StringVal(s.cfg.Image),
+		"mounts":  stringList(s.cfg.Mounts),
 		"harness": cty.StringVal(HarnessDigest),
 		"limits":  s.cfg.Limits.Value(),
 	})
@@ -121,8 +122,24 @@ func (s *Sandbox) Close() error {
 func startBackend(c Config) (backend, error) {
 	switch c.Backend {
 	case "local":
+		if c.Workers == "warm" {
+			return newWarm(c)
+		}
 		return newLocal(c)
+	case "docker":
+		return newDocker(c)
 	default:
 		return nil, fmt.Errorf("backend %q is not available in this build", c.Backend)
 	}
+}
+
+func stringList(ss []string) cty.Value {
+	if len(ss) == 0 {
+		return cty.ListValEmpty(cty.String)
+	}
+	vs := make([]cty.Value, len(ss))
+	for i, s := range ss {
+		vs[i] = cty.StringVal(s)
+	}
+	return cty.ListVal(vs)
 }

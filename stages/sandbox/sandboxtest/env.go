@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -84,4 +85,19 @@ func DataDir(t testing.TB) string {
 		Missing(t, "shared data not found (set CCW_SHARED_DATA): "+err.Error())
 	}
 	return d
+}
+
+// DockerImage is the test image .ci/docker.sh builds.
+const DockerImage = "ccw-sandbox-test:latest"
+
+// DockerMounts run the host's Python and libraries in DockerImage.
+var DockerMounts = []string{"/usr:/usr:ro", "/etc/alternatives:/etc/alternatives:ro"}
+
+// NeedDocker makes sure a Docker engine answers and has DockerImage.
+func NeedDocker(t testing.TB) {
+	t.Helper()
+	out, err := exec.Command("docker", "image", "inspect", "--format", "{{.Id}}", DockerImage).CombinedOutput()
+	if err != nil {
+		Missing(t, "no Docker engine with image "+DockerImage+" (run .ci/docker.sh): "+strings.TrimSpace(string(out)))
+	}
 }

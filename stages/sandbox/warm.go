@@ -1,0 +1,301 @@
+package sandbox
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// workerStart bounds the start of a warm worker (imports included).
+const workerStart = 2 * time.Minute
+
+// warm runs each job in a child forked from a long-lived worker that has
+// already imported the heavy libraries: one worker per slot, each in the
+// same namespaces a fresh run gets; every child joins its own cgroup, gets
+// a fresh work dir and the limits, and drops to nobody before any job code
+// runs. A worker is replaced after Config.Recycle runs, when a run leaked
+// anything (a file in the private /tmp, a process, an IPC object), and
+// after any run it had to kill from the outside.
+type warm struct {
+	cfg  Config
+	iso  *isolation
+	idle chan *worker
+	seq  atomic.Int64
+
+	mu     sync.Mutex
+	live   map[*worker]bool
+	closed bool
+}
+
+var warnPreload sync.Once
+
+func newWarm(c Config) (*warm, error) {
+	if _, err := os.Stat(c.Python); err != nil {
+		return nil, fmt.Errorf("python interpreter: %w", err)
+	}
+	b := &warm{cfg: c, idle: make(chan *worker, c.Slots), live: map[*worker]bool{}}
+	if c.Isolation != "none" {
+		b.iso = detectIsolation()
+		if c.Isolation == "strict" && len(b.iso.missing) > 0 {
+			return nil, fmt.Errorf("isolation = \"strict\" but this machine lacks %s", strings.Join(b.iso.missing, "; "))
+		}
+		b.iso.warn()
+	} else {
+		b.iso = &isolation{}
+	}
+	return b, nil
+}
+
+// worker is one warm Python worker and the channels to it.
+type worker struct {
+	proc    *initProc
+	ctl     *net.UnixConn
+	msgs    chan workerMsg
+	dead    chan struct{} // closed when the control socket ends
+	group   *runGroup     // the worker's own cgroup
+	out     *capture      // the worker's own stderr, for messages
+	hostDir string        // a home dir made on the host (no private /tmp)
+	runs    int
+}
+
+// workerMsg is one line the worker writes on its control socket.
+type workerMsg struct {
+	T      string   `json:"t"`
+	Pid    int      `json:"pid"`
+	Exit   int      `json:"exit"`
+	Signal int      `json:"signal"`
+	Leak   string   `json:"leak"`
+	Failed []string `json:"failed"`
+}
+
+func (b *warm) privateMounts() bool { return b.iso.viaInit && b.iso.flags&syscall.CLONE_NEWNS != 0 }
+
+// get returns an idle worker, or starts one.
+func (b *warm) get(l Limits) (*worker, error) {
+	for {
+		select {
+		case w := <-b.idle:
+			select {
+			case <-w.dead:
+				b.destroy(w)
+				continue
+			default:
+				return w, nil
+			}
+		default:
+			return b.start(l)
+		}
+	}
+}
+
+// put returns w to the pool, or destroys it when it must be replaced.
+func (b *warm) put(w *worker, replace bool) {
+	b.mu.Lock()
+	closed := b.closed
+	b.mu.Unlock()
+	if replace || closed || w.runs >= b.cfg.Recycle {
+		b.destroy(w)
+		return
+	}
+	select {
+	case b.idle <- w:
+	default:
+		b.destroy(w)
+	}
+}
+
+func (b *warm) start(l Limits) (*worker, error) {
+	n := b.seq.Add(1)
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("socketpair: %w", err)
+	}
+	ours, theirs := os.NewFile(uintptr(fds[0]), "ctl"), os.NewFile(uintptr(fds[1]), "ctl-worker")
+	defer theirs.Close()
+	fc, err := net.FileConn(ours)
+	ours.Close()
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	w := &worker{ctl: fc.(*net.UnixConn), msgs: make(chan workerMsg, 4), dead: make(chan struct{})}
+	home := "/tmp/ccw-worker-" + strconv.FormatInt(n, 10)
+	if !b.privateMounts() {
+		if home, err = makeWorkDir(""); err != nil {
+			w.ctl.Close()
+			return nil, err
+		}
+		w.hostDir = home
+	}
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		b.destroy(w)
+		return nil, err
+	}
+	defer devnull.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		b.destroy(w)
+		return nil, fmt.Errorf("pipe: %w", err)
+	}
+	defer outW.Close()
+	w.out = &capture{max: 64 << 10}
+	go func() { w.out.read(outR); outR.Close() }()
+	env := append(scrubbedEnv(home), "CCW_PRELOAD="+strings.Join(b.cfg.Preload, ","))
+	if b.iso.user {
+		env = append(env, "CCW_UID="+strconv.Itoa(nobody))
+	}
+	if b.privateMounts() {
+		env = append(env, "CCW_LEAKCHECK=1")
+	}
+	argv := []string{b.cfg.Python, "-I", "-c", harnessSource, "worker"}
+	files := initFiles{stdin: devnull, out: outW, fd3: theirs}
+	if b.iso.cg != nil {
+		if w.group, err = b.iso.cg.newGroup(l); err != nil {
+			b.destroy(w)
+			return nil, err
+		}
+	}
+	if err := b.launch(w, argv, env, home, l, files); err != nil {
+		b.destroy(w)
+		return nil, err
+	}
+	go w.readMessages()
+	select {
+	case m := <-w.msgs:
+		if m.T != "ready" {
+			b.destroy(w)
+			return nil, fmt.Errorf("warm worker said %q before it was ready", m.T)
+		}
+		if len(m.Failed) > 0 {
+			warnPreload.Do(func() {
+				fmt.Fprintf(Warnings, "ccw: warning: warm sandbox workers could not preload %s; runs import them themselves\n", strings.Join(m.Failed, "; "))
+			})
+		}
+	case <-w.dead:
+		b.destroy(w)
+		return nil, fmt.Errorf("warm worker died while starting: %s", strings.TrimSpace(w.out.text()))
+	case <-time.After(workerStart):
+		b.destroy(w)
+		return nil, fmt.Errorf("warm worker not ready after %s", workerStart)
+	}
+	b.mu.Lock()
+	b.live[w] = true
+	b.mu.Unlock()
+	return w, nil
+}
+
+// launch starts the worker process: through our init when we have one.
+func (b *warm) launch(w *worker, argv, env []string, home string, l Limits, f initFiles) error {
+	if !b.iso.viaInit {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Dir, cmd.Env = home, env
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = f.stdin, f.out, f.out
+		cmd.ExtraFiles = []*os.File{f.fd3}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("start %s: %w", argv[0], err)
+		}
+		if w.group != nil {
+			w.group.add(cmd.Process.Pid)
+		}
+		w.proc = &initProc{cmd: cmd, group: w.group}
+		go cmd.Wait()
+		return nil
+	}
+	// The worker stays root inside its namespaces so that it can make each
+	// child's work dir and cgroup membership; children drop to nobody.
+	spec := initSpec{Argv: argv, Env: env, Dir: home, UID: -1, GID: -1, Rlimits: map[string]int64{"core": 0}}
+	if w.group != nil {
+		spec.Cgroups = w.group.procsFiles()
+	}
+	flags := b.iso.flags
+	if flags != 0 {
+		spec.Mounts, spec.Proc, spec.Loopback, spec.Hostname, spec.Disk = true, true, !l.Network, "ccw-sandbox", l.Disk
+	}
+	if l.Network {
+		flags &^= syscall.CLONE_NEWNET
+	}
+	p, err := startInit(spec, flags, b.iso.userns, f, w.group)
+	if err != nil {
+		return err
+	}
+	w.proc = p
+	go p.cmd.Wait()
+	return nil
+}
+
+func (w *worker) readMessages() {
+	defer close(w.dead)
+	sc := bufio.NewScanner(w.ctl)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var m workerMsg
+		if json.Unmarshal(sc.Bytes(), &m) == nil {
+			w.msgs <- m
+		}
+	}
+}
+
+// send writes one framed message, with fds attached to its first bytes.
+func (w *worker) send(body []byte, fds ...*os.File) error {
+	head := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+	var oob []byte
+	if len(fds) > 0 {
+		ints := make([]int, len(fds))
+		for i, f := range fds {
+			ints[i] = int(f.Fd())
+		}
+		oob = syscall.UnixRights(ints...)
+	}
+	w.ctl.SetWriteDeadline(time.Now().Add(dockerOp))
+	if _, _, err := w.ctl.WriteMsgUnix(head, oob, nil); err != nil {
+		return fmt.Errorf("send to warm worker: %w", err)
+	}
+	if _, err := w.ctl.Write(body); err != nil {
+		return fmt.Errorf("send to warm worker: %w", err)
+	}
+	return nil
+}
+
+func (b *warm) destroy(w *worker) {
+	if w.proc != nil {
+		w.proc.kill()
+		if w.proc.statusR != nil {
+			w.proc.statusR.Close()
+		}
+	}
+	w.ctl.Close()
+	if w.group != nil {
+		w.group.remove()
+	}
+	if w.hostDir != "" {
+		removeWorkDir(w.hostDir)
+	}
+	b.mu.Lock()
+	delete(b.live, w)
+	b.mu.Unlock()
+}
+
+func (b *warm) close() error {
+	b.mu.Lock()
+	b.closed = true
+	var ws []*worker
+	for w := range b.live {
+		ws = append(ws, w)
+	}
+	b.mu.Unlock()
+	for _, w := range ws {
+		b.destroy(w)
+	}
+	return nil
+}

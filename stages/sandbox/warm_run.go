@@ -1,0 +1,167 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// killWait bounds how long a worker may take to report a child it was told
+// to kill; past it the worker is replaced.
+const killWait = 10 * time.Second
+
+func (b *warm) run(ctx context.Context, j Job, l Limits) (Result, error) {
+	start := time.Now()
+	w, err := b.get(l)
+	if err != nil {
+		return Result{}, err
+	}
+	r, replace, err := b.runOn(ctx, w, j, l)
+	b.put(w, replace || err != nil)
+	if err != nil {
+		return Result{}, err
+	}
+	r.Duration = time.Since(start)
+	return r, nil
+}
+
+// runOn runs one job on worker w. replace says w must not be used again.
+func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result, replace bool, err error) {
+	w.runs++
+	var group *runGroup
+	if b.iso.cg != nil {
+		if group, err = b.iso.cg.newGroup(l); err != nil {
+			return Result{}, true, err
+		}
+		defer group.remove()
+	}
+	nonce := newNonce()
+	wj := wireJob{Nonce: nonce, Code: j.Code, Test: j.Test, Alarm: l.alarm().Seconds(),
+		Rlimits: harnessRlimits(l, group != nil), Dir: "/tmp/ccw-run-" + strconv.Itoa(w.runs) + "-" + nonce[:8]}
+	if w.hostDir != "" {
+		wj.Dir = w.hostDir + "/run-" + strconv.Itoa(w.runs)
+	}
+	if group != nil {
+		wj.Cgroups = group.procsFiles()
+	}
+	body, err := encodeWire(wj)
+	if err != nil {
+		return Result{}, false, err
+	}
+	p, err := newPipes()
+	if err != nil {
+		return Result{}, true, err
+	}
+	defer p.closeAll()
+	if err := w.send(body, p.outW, p.resW); err != nil {
+		return Result{}, true, err
+	}
+	p.closeChildEnds()
+	wt := newWatch(nonce, l)
+	wt.follow(p.resR, p.outR)
+
+	kill := func() {
+		if group != nil {
+			group.kill()
+		}
+		w.send([]byte(`{"t":"kill"}`))
+	}
+	var killedAt string
+	var exit *workerMsg
+	timer := time.NewTimer(l.Timeout)
+	defer timer.Stop()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	var killTimer <-chan time.Time
+wait:
+	for {
+		select {
+		case m := <-w.msgs:
+			if m.T == "exit" {
+				exit = &m
+				break wait
+			}
+		case <-w.dead:
+			replace = true
+			break wait
+		case <-timer.C:
+			killedAt = "wall"
+		case limit := <-wt.kill:
+			killedAt = limit
+		case <-tick.C:
+			if group != nil && group.pidsHits() > 0 {
+				killedAt = "pids"
+			}
+		case <-killTimer:
+			replace = true
+			break wait
+		case <-ctx.Done():
+			kill()
+			b.awaitExit(w)
+			wt.stop(drainWait, p.unblock)
+			return Result{}, true, fmt.Errorf("run cancelled: %w", ctx.Err())
+		}
+		if killedAt != "" && killTimer == nil {
+			kill()
+			killTimer = time.After(killWait)
+			timer.Stop()
+		}
+	}
+	if group != nil {
+		group.kill() // whatever the child left in its cgroup
+	}
+	if exit != nil && exit.Leak != "" {
+		replace = true
+	}
+	wt.stop(drainWait, p.unblock)
+	var end ending
+	switch {
+	case killedAt != "":
+		end = limitEnding(killedAt, l)
+	case exit == nil:
+		end = ending{Status: Crash, Message: "crashed: the warm worker running the job died"}
+		if group != nil && group.ooms() > 0 {
+			end = limitEnding("memory", l)
+		}
+	default:
+		end = exitStatusEnding(exit.Exit, syscall.Signal(exit.Signal), group, l)
+	}
+	r = wt.coll.result(end)
+	r.Output = wt.out.text()
+	return r, replace, nil
+}
+
+// awaitExit waits (bounded) for the exit report of a killed child.
+func (b *warm) awaitExit(w *worker) {
+	deadline := time.After(killWait)
+	for {
+		select {
+		case m := <-w.msgs:
+			if m.T == "exit" {
+				return
+			}
+		case <-w.dead:
+			return
+		case <-deadline:
+			return
+		}
+	}
+}
+
+// exitStatusEnding is how a run ends when python exited (code) or died
+// (sig) before the harness sent its verdict.
+func exitStatusEnding(code int, sig syscall.Signal, group *runGroup, l Limits) ending {
+	if sig == syscall.SIGKILL && group != nil && group.ooms() > 0 {
+		return limitEnding("memory", l)
+	}
+	switch {
+	case sig == syscall.SIGXFSZ:
+		return limitEnding("fsize", l)
+	case sig > 0:
+		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process died of signal %d (%s)", int(sig), sig)}
+	default:
+		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process exited with status %d before the tests finished", code)}
+	}
+}

@@ -1,0 +1,215 @@
+# ccw sandbox warm worker: appended to harness.py when the sandbox runs in
+# warm mode. The worker imports the heavy libraries once, then forks one
+# child per job; the child becomes exactly what a fresh interpreter would
+# be (work dir, environment, limits, unprivileged user) and runs the job
+# with run_job. The worker never runs job code itself.
+#
+# Control protocol, on the unix stream socket at fd 3:
+#   parent -> worker: 4-byte big-endian length + JSON job, with two fds
+#     attached (the job's output pipe and its result channel), or a JSON
+#     {"t": "kill"} the same way without fds.
+#   worker -> parent: JSON lines
+#     {"t": "ready", "failed": [modules that did not import]}
+#     {"t": "started", "pid": N}
+#     {"t": "exit", "exit": N, "signal": S, "leak": "what was left"}
+
+
+def worker_main():
+    import gc
+    import json
+    import shutil
+    import socket
+    import struct
+
+    # What run_job imports, so that children do not pay for it.
+    import fcntl, io, random, resource, subprocess, tempfile, time, types, unittest  # noqa: F401
+
+    failed = []
+    preload = os.environ.pop("CCW_PRELOAD", "")
+    uid = int(os.environ.pop("CCW_UID", "-1"))
+    check_leaks = os.environ.pop("CCW_LEAKCHECK", "") == "1"
+    for name in filter(None, preload.split(",")):
+        try:
+            __import__(name)
+        except BaseException as e:  # a module that cannot import is not fatal
+            failed.append("%s: %s" % (name, e))
+    # Children must not copy the worker's pages just to run the cycle
+    # collector over objects they never use: move everything alive now out
+    # of the collector's reach.
+    gc.collect()
+    gc.freeze()
+    sock = socket.socket(fileno=3)
+    home = os.environ.get("HOME", "/tmp")
+    os.chmod(home, 0o755)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.close(null)
+
+    def tell(obj):
+        sock.sendall((json.dumps(obj) + "\n").encode())
+
+    def receive():
+        """One message: (obj, fds), or (None, []) at EOF."""
+        fds = []
+        head = b""
+        while len(head) < 4:
+            data, more, _, _ = socket.recv_fds(sock, 4 - len(head), 4)
+            if not data:
+                return None, fds
+            head += data
+            fds += more
+        size = struct.unpack(">I", head)[0]
+        body = b""
+        while len(body) < size:
+            data = sock.recv(min(size - len(body), 1 << 20))
+            if not data:
+                return None, fds
+            body += data
+        return json.loads(body), fds
+
+    tell({"t": "ready", "failed": failed})
+    while True:
+        job, fds = receive()
+        if job is None:
+            os._exit(0)
+        if job.get("t") == "kill" or len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            continue
+        out_fd, chan_fd = fds
+        work = job["dir"]
+        os.mkdir(work, 0o700)
+        if uid >= 0:
+            os.chown(work, uid, uid)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                sock.detach()  # fd 3 is about to become the job's channel
+                _worker_child(job, out_fd, chan_fd, work, uid)
+            finally:
+                os._exit(70)
+        try:
+            os.setpgid(pid, pid)  # also done by the child: whoever is first
+        except OSError:
+            pass
+        os.close(out_fd)
+        os.close(chan_fd)
+        tell({"t": "started", "pid": pid})
+        status = _worker_wait(pid, sock, receive)
+        # The child's process group (the run's cgroup, when there is one,
+        # is emptied by the parent) must be gone before the next job.
+        _kill_child(pid)
+        _reap()
+        shutil.rmtree(work, ignore_errors=True)
+        status["t"] = "exit"
+        status["leak"] = _leaks(home) if check_leaks else ""
+        tell(status)
+
+
+def _worker_wait(pid, sock, receive):
+    """Wait for the child, obeying kill messages meanwhile."""
+    import select
+
+    pidfd = os.pidfd_open(pid)
+    try:
+        while True:
+            ready, _, _ = select.select([pidfd, sock], [], [])
+            if sock in ready:
+                msg, fds = receive()
+                for fd in fds:
+                    os.close(fd)
+                if msg is None:
+                    os._exit(0)
+                if msg.get("t") == "kill":
+                    _kill_child(pid)
+            if pidfd in ready:
+                _, ws = os.waitpid(pid, 0)
+                if os.WIFSIGNALED(ws):
+                    return {"exit": -1, "signal": os.WTERMSIG(ws)}
+                return {"exit": os.WEXITSTATUS(ws), "signal": 0}
+    finally:
+        os.close(pidfd)
+
+
+def _kill_child(pid):
+    import signal
+
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _reap():
+    """Collect any other finished children."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _leaks(home):
+    """What a job left behind in the worker's namespace; "" when nothing.
+    Only meaningful where the worker has private /tmp, /var/tmp, /dev/shm
+    and /proc (the parent only asks when it gave it those)."""
+    found = []
+    for d in ("/tmp", "/var/tmp", "/dev/shm"):
+        try:
+            names = [n for n in os.listdir(d) if os.path.join(d, n) != home]
+        except OSError:
+            continue
+        if names:
+            found.append("%s: %s" % (d, ", ".join(sorted(names)[:5])))
+    me = str(os.getpid())
+    try:
+        others = [p for p in os.listdir("/proc") if p.isdigit() and p not in (me, "1")]
+    except OSError:
+        others = []
+    if others:
+        found.append("processes: " + ", ".join(others[:5]))
+    for kind in ("shm", "sem", "msg"):
+        try:
+            with open("/proc/sysvipc/" + kind) as f:
+                if len(f.readlines()) > 1:
+                    found.append("System V " + kind)
+        except OSError:
+            pass
+    return "; ".join(found)
+
+
+def _worker_child(job, out_fd, chan_fd, work, uid):
+    """Become the process a fresh run would have been, then run the job."""
+    import random
+    import tempfile
+
+    os.setpgid(0, 0)
+    for f in job.get("cgroups") or ():
+        with open(f, "w") as fh:
+            fh.write(str(os.getpid()))
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    os.dup2(chan_fd, 3)
+    os.closerange(4, 1 << 16)
+    os.chdir(work)
+    os.environ["HOME"] = work
+    os.environ["TMPDIR"] = work
+    tempfile.tempdir = None
+    sys.argv = ["-c"]
+    _apply_rlimits(job.get("rlimits"))
+    if uid >= 0:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    random.seed()
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed()
+    import time
+
+    job["_started"] = time.monotonic()
+    channel = _Channel(3, job["nonce"])
+    output = _Output(1)
+    run_job(job, channel, output)
