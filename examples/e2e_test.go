@@ -1,0 +1,76 @@
+// Helpers shared by the end-to-end tests of the examples: they build the
+// real ccw binary once and run it as a user would.
+package examples_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/ccw-dev/ccw/schemas"
+)
+
+// ccwBin is the ccw binary built once for these tests.
+var ccwBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ccw-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	ccwBin = filepath.Join(dir, "ccw")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", ccwBin, "../cmd/ccw")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building ccw:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// needPython skips (or fails under CI) without the sandbox's interpreter.
+func needPython(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("/usr/bin/python3 is missing: %v", err)
+		}
+		t.Skip("no /usr/bin/python3 for the sandbox")
+	}
+}
+
+// ccw runs the binary; it returns stdout+stderr (the run's log).
+func ccw(t *testing.T, env []string, wantCode int, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(ccwBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	if code != wantCode {
+		t.Fatalf("ccw %s: exit %d, want %d\n%s", strings.Join(args, " "), code, wantCode, out.String())
+	}
+	return out.String()
+}
+
+func readTurns(t *testing.T, path string) []schemas.Turn {
+	t.Helper()
+	rows, err := schemas.ReadRows[schemas.Turn](schemas.Turns, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}

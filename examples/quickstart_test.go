@@ -1,0 +1,102 @@
+package examples_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+type event struct {
+	Event string `json:"event"`
+	Stage string `json:"stage"`
+	Task  string `json:"task"`
+}
+
+// executions returns the tasks whose execute stage ran, and those whose
+// execute stage came from the cache, in a --json log.
+func executions(log string) (ran, cached map[string]bool) {
+	ran, cached = map[string]bool{}, map[string]bool{}
+	for _, line := range strings.Split(log, "\n") {
+		var e event
+		if json.Unmarshal([]byte(line), &e) != nil || e.Stage != "execute.reference" {
+			continue
+		}
+		switch e.Event {
+		case "ran":
+			ran[e.Task] = true
+		case "cached", "shared":
+			cached[e.Task] = true
+		}
+	}
+	return ran, cached
+}
+
+// TestQuickstartKillAndResume kills a run with SIGKILL halfway, runs it
+// again, and checks that the second run executes only what the first did
+// not finish and that its results equal an uninterrupted run's.
+func TestQuickstartKillAndResume(t *testing.T) {
+	needPython(t)
+	dir := t.TempDir()
+	full, resumed := filepath.Join(dir, "full"), filepath.Join(dir, "resumed")
+	ccw(t, nil, 0, "run", "quickstart.hcl", "--cache", filepath.Join(dir, "cache-full"), "--out", full)
+
+	cache := filepath.Join(dir, "cache")
+	cmd := exec.Command(ccwBin, "run", "quickstart.hcl", "--cache", cache, "--out", resumed, "--json")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	finished := map[string]bool{}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		var e event
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Event == "ran" && e.Stage == "execute.reference" {
+			finished[e.Task] = true
+			if len(finished) == 6 {
+				cmd.Process.Signal(syscall.SIGKILL)
+				break
+			}
+		}
+	}
+	cmd.Wait()
+	if len(finished) != 6 {
+		t.Fatalf("the run ended after %d executions, before it could be killed", len(finished))
+	}
+	if _, err := os.Stat(filepath.Join(resumed, "turns.parquet")); err == nil {
+		t.Fatal("a killed run left a turns.parquet behind")
+	}
+
+	log := ccw(t, nil, 0, "run", "quickstart.hcl", "--cache", cache, "--out", resumed, "--json")
+	ran, cached := executions(log)
+	for task := range finished {
+		if ran[task] {
+			t.Errorf("%s finished before the kill but was executed again", task)
+		}
+		if !cached[task] {
+			t.Errorf("%s finished before the kill but was not taken from the cache", task)
+		}
+	}
+	if len(ran)+len(cached) != 17 || len(ran) > 17-6 {
+		t.Errorf("resumed run: %d executed, %d cached", len(ran), len(cached))
+	}
+
+	a, b := readTurns(t, filepath.Join(full, "turns.parquet")), readTurns(t, filepath.Join(resumed, "turns.parquet"))
+	if len(a) != 17 || len(a) != len(b) {
+		t.Fatalf("%d rows vs %d", len(a), len(b))
+	}
+	for i := range a {
+		a[i].ExecMS, b[i].ExecMS = 0, 0 // timings differ between runs by nature
+		if !reflect.DeepEqual(a[i], b[i]) {
+			t.Errorf("row %d differs:\n%+v\n%+v", i, a[i], b[i])
+		}
+	}
+}
