@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ccw-dev/ccw/engine/cachekey"
@@ -51,7 +52,7 @@ func (r *run) visit(ctx context.Context, id dag.ID) error {
 
 	input := stages.Input{
 		Config:  sp.unmarked(cfg),
-		Addr:    fmt.Sprintf("%s[%q]", sp.Addr, taskID),
+		Addr:    sp.Addr + "[" + strconv.Quote(taskID) + "]",
 		Offline: r.opts.Offline,
 		Store:   subStore{r.opts.Cache},
 		Notes: func(note string) {

@@ -49,6 +49,7 @@ type index struct {
 	mu    sync.RWMutex
 	locs  map[[32]byte]location
 	segs  []*os.File // .dat files, by segment number
+	maps  [][]byte   // read-only mappings of the segments loaded at open (nil for ours)
 	own   int32      // our segment number, -1 until the first append
 	dat   *os.File
 	idx   *os.File
@@ -96,6 +97,7 @@ func (ix *index) load(name string) {
 	}
 	seg := int32(len(ix.segs))
 	ix.segs = append(ix.segs, dat)
+	ix.maps = append(ix.maps, mapFile(dat))
 	for len(recs) >= recordSize {
 		var key [32]byte
 		copy(key[:], recs[:32])
@@ -114,14 +116,19 @@ func (ix *index) get(key [32]byte) ([]byte, bool) {
 	ix.mu.RLock()
 	loc, ok := ix.locs[key]
 	var f *os.File
+	var m []byte
 	if ok {
-		f = ix.segs[loc.seg]
+		f, m = ix.segs[loc.seg], ix.maps[loc.seg]
 	}
 	ix.mu.RUnlock()
 	if !ok {
 		return nil, false
 	}
 	buf := make([]byte, loc.n)
+	if end := loc.off + int64(loc.n); end <= int64(len(m)) {
+		copy(buf, m[loc.off:end]) // no system call: this is what makes a cached walk fast
+		return buf, true
+	}
 	if _, err := f.ReadAt(buf, loc.off); err != nil {
 		return nil, false
 	}
@@ -186,6 +193,7 @@ func (ix *index) create() error {
 	ix.mu.Lock()
 	ix.own = int32(len(ix.segs))
 	ix.segs = append(ix.segs, dat)
+	ix.maps = append(ix.maps, nil) // still growing: read with pread
 	ix.mu.Unlock()
 	return nil
 }
@@ -267,7 +275,10 @@ func (ix *index) close() error {
 	for _, f := range ix.segs {
 		errs = append(errs, f.Close())
 	}
-	ix.segs = nil
+	for _, m := range ix.maps {
+		unmapFile(m)
+	}
+	ix.segs, ix.maps = nil, nil
 	ix.locs = map[[32]byte]location{}
 	ix.mu.Unlock()
 	ix.dat, ix.idx = nil, nil
