@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/agext/levenshtein"
-
 	"github.com/ccw-dev/ccw/pipelines"
 	"github.com/ccw-dev/ccw/stages"
 	"github.com/hashicorp/hcl/v2"
@@ -65,13 +63,18 @@ func Compile(cfg *pipelines.Config, scope *pipelines.Scope, set *stages.Set) (*P
 	return p, diags
 }
 
-func openResource(kind stages.BlockKind, r *pipelines.Resource, base *hcl.EvalContext) (rp *ResourcePlan, diags hcl.Diagnostics) {
-	attrs, diags := bindBody(r.Body, kind.Schema())
+// decodeBlock binds a body to schema and evaluates it.
+func decodeBlock(body hcl.Body, schema stages.Schema, base *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
+	attrs, diags := bindBody(body, schema)
 	if diags.HasErrors() {
-		return nil, diags
+		return cty.NilVal, diags
 	}
 	val, moreDiags := evalBody(attrs, base)
-	diags = append(diags, moreDiags...)
+	return val, append(diags, moreDiags...)
+}
+
+func openResource(kind stages.BlockKind, r *pipelines.Resource, base *hcl.EvalContext) (rp *ResourcePlan, diags hcl.Diagnostics) {
+	val, diags := decodeBlock(r.Body, kind.Schema(), base)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -98,12 +101,7 @@ func compileTasks(src stages.TaskSource, t *pipelines.Tasks, base *hcl.EvalConte
 	if src == nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No task sources", Detail: "This build of ccw has no task source registered.", Subject: t.DeclRange.Ptr()}}
 	}
-	attrs, diags := bindBody(t.Body, src.Schema())
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	val, moreDiags := evalBody(attrs, base)
-	diags = append(diags, moreDiags...)
+	val, diags := decodeBlock(t.Body, src.Schema(), base)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -230,7 +228,7 @@ func checkTaskFields(expr hcl.Expression, taskType cty.Type) hcl.Diagnostics {
 			continue
 		}
 		detail := fmt.Sprintf("Tasks of this source have no field %q.", step.Name)
-		if s := suggest(step.Name, fields); s != "" {
+		if s := pipelines.Suggest(step.Name, fields); s != "" {
 			detail += fmt.Sprintf(" Did you mean task.%s?", s)
 		}
 		detail += " Fields: " + strings.Join(fields, ", ") + "."
@@ -238,17 +236,6 @@ func checkTaskFields(expr hcl.Expression, taskType cty.Type) hcl.Diagnostics {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown task field", Detail: detail, Subject: &rng})
 	}
 	return diags
-}
-
-// suggest returns the closest of options to given, or "".
-func suggest(given string, options []string) string {
-	best, bestDist := "", 3
-	for _, o := range options {
-		if d := levenshtein.Distance(given, o, nil); d < bestDist {
-			best, bestDist = o, d
-		}
-	}
-	return best
 }
 
 // stageVars builds the kind.name objects of stages; only, when not nil,

@@ -63,7 +63,7 @@ func (p *Parser) Evaluate(cfg *Config, overrides map[string]string) (*Scope, hcl
 	for _, name := range sortedKeys(overrides) {
 		if _, ok := cfg.Variables[name]; !ok {
 			detail := fmt.Sprintf("--var %s=...: the pipeline declares no variable %q.", name, name)
-			if sug := suggest(name, sortedKeys(cfg.Variables)); sug != "" {
+			if sug := Suggest(name, sortedKeys(cfg.Variables)); sug != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", sug)
 			}
 			if len(cfg.Variables) > 0 {

@@ -252,7 +252,7 @@ func (p *Parser) decodeExperiment(block *hcl.Block) (*Experiment, hcl.Diagnostic
 		kind, name := sb.Labels[0], sb.Labels[1]
 		if !contains(p.vocab.StageKinds, kind) {
 			detail := fmt.Sprintf("There is no stage kind %q.", kind)
-			if s := suggest(kind, p.vocab.StageKinds); s != "" {
+			if s := Suggest(kind, p.vocab.StageKinds); s != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", s)
 			}
 			detail += " Known kinds: " + join(p.vocab.StageKinds) + "."

@@ -10,8 +10,9 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// suggest returns the closest of options to given, or "".
-func suggest(given string, options []string) string {
+// Suggest returns the option closest to given (a did-you-mean for
+// diagnostics), or "" when none is close.
+func Suggest(given string, options []string) string {
 	best, bestDist := "", 3
 	for _, o := range options {
 		if d := levenshtein.Distance(given, o, nil); d < bestDist {
@@ -85,7 +86,7 @@ func (p *Parser) checkReferences(cfg *Config) hcl.Diagnostics {
 		if e.Tasks != "" {
 			if _, ok := cfg.Tasks[e.Tasks]; !ok {
 				detail := fmt.Sprintf("There is no tasks block named %q.", e.Tasks)
-				if s := suggest(e.Tasks, sortedKeys(cfg.Tasks)); s != "" {
+				if s := Suggest(e.Tasks, sortedKeys(cfg.Tasks)); s != "" {
 					detail += fmt.Sprintf(" Did you mean tasks.%s?", s)
 				}
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared tasks block", Detail: detail, Subject: e.TasksExpr.Range().Ptr()})
@@ -162,7 +163,7 @@ func (sc *scope) check(t hcl.Traversal) hcl.Diagnostics {
 			return nil
 		}
 		detail := fmt.Sprintf("There is no %s named %q.", kind, name)
-		if s := suggest(name, names); s != "" {
+		if s := Suggest(name, names); s != "" {
 			detail += fmt.Sprintf(" Did you mean %s.%s?", root, s)
 		}
 		return errf("Reference to undeclared "+kind, detail)
@@ -201,7 +202,7 @@ func (sc *scope) check(t hcl.Traversal) hcl.Diagnostics {
 	}
 	roots := sc.roots()
 	detail := fmt.Sprintf("%q is not something %s can refer to.", root, sc.what)
-	if s := suggest(root, roots); s != "" {
+	if s := Suggest(root, roots); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
 	detail += " Available here: " + strings.Join(roots, ", ") + "."

@@ -5,7 +5,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/ccw-dev/ccw/engine"
-	"github.com/ccw-dev/ccw/engine/cache"
 )
 
 type planCmd struct {
@@ -13,24 +12,9 @@ type planCmd struct {
 }
 
 func (c *planCmd) Run(e *env) error {
-	l, err := load(e, c.loadFlags, datasetDir(c.cacheFlag))
+	_, res, err := c.walk(e, engine.RunOptions{DryRun: true})
 	if err != nil {
 		return err
-	}
-	defer l.plan.Close()
-	store, err := cache.Open(c.dir(), cache.Options{})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	ctx, stop := interruptible(e)
-	defer stop()
-	res, err := engine.Run(ctx, l.plan, engine.RunOptions{
-		Experiment: c.Experiment, Cache: store, Parallelism: c.Parallelism, Offline: c.Offline, DryRun: true,
-	})
-	if err != nil {
-		l.printRunError(e.stderr, err)
-		return exitError(exitFailure)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "stage\tinstances\tcached\tto run\tafter those\t")

@@ -30,29 +30,36 @@ type runCmd struct {
 
 func datasetDir(c cacheFlag) string { return filepath.Join(c.dir(), "datasets") }
 
-func (c *runCmd) Run(e *env) error {
-	l, err := load(e, c.loadFlags, datasetDir(c.cacheFlag))
+// walk loads the file, opens the cache and runs the engine with opts
+// completed from the flags; the caller renders the result.
+func (f runFlags) walk(e *env, opts engine.RunOptions) (*loaded, *engine.Result, error) {
+	l, err := load(e, f.loadFlags, datasetDir(f.cacheFlag))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer l.plan.Close()
-	store, err := cache.Open(c.dir(), cache.Options{})
+	store, err := cache.Open(f.dir(), cache.Options{})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer store.Close()
 	ctx, stop := interruptible(e)
 	defer stop()
-
-	prog := newProgress(e.stderr, c.JSON)
-	res, err := engine.Run(ctx, l.plan, engine.RunOptions{
-		Experiment: c.Experiment, Out: c.Out, Cache: store, Parallelism: c.Parallelism,
-		Offline: c.Offline, Events: prog.Event, Version: version,
-	})
-	prog.Close()
+	opts.Experiment, opts.Cache, opts.Parallelism, opts.Offline, opts.Version = f.Experiment, store, f.Parallelism, f.Offline, version
+	res, err := engine.Run(ctx, l.plan, opts)
 	if err != nil {
 		l.printRunError(e.stderr, err)
-		return exitError(exitFailure)
+		return nil, nil, exitError(exitFailure)
+	}
+	return l, res, nil
+}
+
+func (c *runCmd) Run(e *env) error {
+	prog := newProgress(e.stderr, c.JSON)
+	l, res, err := c.walk(e, engine.RunOptions{Out: c.Out, Events: prog.Event})
+	prog.Close()
+	if err != nil {
+		return err
 	}
 	const shown = 20
 	for i, ve := range res.Errors {
