@@ -5,6 +5,7 @@ package examples_test
 import (
 	"bytes"
 	"fmt"
+	"github.com/ccw-dev/ccw/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,14 +38,7 @@ func TestMain(m *testing.M) {
 }
 
 // needPython skips (or fails under CI) without the sandbox's interpreter.
-func needPython(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/python3"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("/usr/bin/python3 is missing: %v", err)
-		}
-		t.Skip("no /usr/bin/python3 for the sandbox")
-	}
-}
+func needPython(t *testing.T) { testenv.NeedPython(t) }
 
 // ccw runs the binary; it returns stdout+stderr (the run's log).
 func ccw(t *testing.T, env []string, wantCode int, args ...string) string {

@@ -1,33 +1,27 @@
 package sandboxtest
 
 import (
-	"os"
+	"github.com/ccw-dev/ccw/internal/testenv"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 )
 
 // Python is Debian's interpreter, the one the sandbox uses by default.
-const Python = "/usr/bin/python3"
+const Python = testenv.Python
 
 // Missing skips t with why on a developer's machine and fails it where
 // CI=true: in CI every prerequisite must be present.
 func Missing(t testing.TB, why string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true and %s", why)
-	}
-	t.Skip(why)
+	testenv.Missing(t, "%s", why)
 }
 
 // NeedPython makes sure Debian's python3 exists.
 func NeedPython(t testing.TB) {
 	t.Helper()
-	if _, err := os.Stat(Python); err != nil {
-		Missing(t, "Debian's "+Python+" is not installed: "+err.Error())
-	}
+	testenv.NeedPython(t)
 }
 
 var libsOnce sync.Once
@@ -56,35 +50,10 @@ type libError struct {
 
 func (e *libError) Error() string { return e.err.Error() + ": " + e.out }
 
-// DataDir returns the shared data directory: $CCW_SHARED_DATA, or
-// ../shared/data beside the module root (the directory holding go.mod).
+// DataDir returns the shared data directory.
 func DataDir(t testing.TB) string {
 	t.Helper()
-	if d := os.Getenv("CCW_SHARED_DATA"); d != "" {
-		if _, err := os.Stat(d); err != nil {
-			t.Fatalf("CCW_SHARED_DATA=%s: %v", d, err)
-		}
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			Missing(t, "no go.mod above the test directory, so no ../shared/data")
-		}
-		dir = parent
-	}
-	d := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(d); err != nil {
-		Missing(t, "shared data not found (set CCW_SHARED_DATA): "+err.Error())
-	}
-	return d
+	return testenv.SharedData(t)
 }
 
 // DockerImage is the test image .ci/docker.sh builds.
