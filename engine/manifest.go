@@ -33,6 +33,7 @@ func (r *run) manifest(res *Result) *schemas.Run {
 	if b, err := os.ReadFile(r.plan.Config.Path); err == nil {
 		sum := sha256.Sum256(b)
 		m.ConfigSHA256 = hex.EncodeToString(sum[:])
+		m.ConfigSource = string(b)
 	}
 	for name, v := range r.plan.Scope.Vars {
 		m.Variables[name] = jsonValue(v)

@@ -45,6 +45,10 @@ func TestQuickstartKillAndResume(t *testing.T) {
 	dir := t.TempDir()
 	full, resumed := filepath.Join(dir, "full"), filepath.Join(dir, "resumed")
 	ccw(t, nil, 0, "run", "quickstart.hcl", "--cache", filepath.Join(dir, "cache-full"), "--out", full)
+	ids := ccw(t, nil, 0, "report", full, "--format", "ids")
+	if want := "CCWMini/11\nCCWMini/12\nCCWMini/13\nCCWMini/14\nCCWMini/15\nCCWMini/16\n"; ids != want {
+		t.Errorf("report --format ids = %q, want %q", ids, want)
+	}
 
 	cache := filepath.Join(dir, "cache")
 	cmd := exec.Command(ccwBin, "run", "quickstart.hcl", "--cache", cache, "--out", resumed, "--json")

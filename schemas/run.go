@@ -17,6 +17,7 @@ type Run struct {
 	CCWVersion    string            `json:"ccw_version"`
 	ConfigFile    string            `json:"config_file"`
 	ConfigSHA256  string            `json:"config_sha256"`
+	ConfigSource  string            `json:"config_source" doc:"the pipeline file as it was run"`
 	Variables     map[string]any    `json:"variables"`
 	Experiment    RunExperiment     `json:"experiment"`
 	Resources     map[string]any    `json:"resources" doc:"identity of each sandbox/model block used"`

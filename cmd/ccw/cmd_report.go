@@ -12,7 +12,7 @@ import (
 
 type reportCmd struct {
 	Dir    string `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json)." type:"existingdir"`
-	Format string `default:"text" enum:"text,markdown,json" help:"Output format: text, markdown or json."`
+	Format string `default:"text" enum:"text,markdown,json,ids" help:"Output format: text, markdown, json, or ids (the non-passing task ids, one a line: an exclusion list for other experiments)."`
 }
 
 func (c *reportCmd) Run(e *env) error {
@@ -26,6 +26,11 @@ func (c *reportCmd) Run(e *env) error {
 	}
 	cal := score.Calibrate(rows)
 	switch c.Format {
+	case "ids":
+		for _, f := range cal.Failures {
+			fmt.Fprintln(e.stdout, f.TaskID)
+		}
+		return nil
 	case "json":
 		b, _ := json.MarshalIndent(map[string]any{
 			"experiment": run.Experiment.Name, "tasks": run.Experiment.Tasks, "total": cal.Total, "scored": cal.Scored,
