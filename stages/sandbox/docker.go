@@ -239,7 +239,7 @@ func (d *docker) run(ctx context.Context, j Job, l Limits) (Result, error) {
 
 	var killedAt string
 	var exit int64 = -1
-	timer := time.NewTimer(l.Timeout)
+	timer := time.NewTimer(l.deadline())
 	defer timer.Stop()
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()

@@ -82,12 +82,18 @@ func countString(n int64) string {
 }
 
 // alarm is when the harness's suite alarm fires, as BigCodeBench's SIGALRM
-// does: a little before the parent's hard deadline, so that a test stuck at
-// the limit is recorded as timed out and the rest of the suite may still run.
-func (l Limits) alarm() time.Duration {
-	grace := min(time.Second, l.Timeout/10)
-	return l.Timeout - grace
-}
+// does: at the time limit, so that a test stuck there is recorded as timed
+// out ("Timed out!") and the rest of the suite may still run.
+func (l Limits) alarm() time.Duration { return l.Timeout }
+
+// killGrace is how long after the alarm the whole process tree is killed:
+// BigCodeBench's parent waits the limit plus one second. A shorter grace
+// turns an interrupted test into a timeout whenever the machine is busy
+// (the harness's clock starts after the interpreter has).
+const killGrace = time.Second
+
+// deadline is when the run is killed, counted from its start.
+func (l Limits) deadline() time.Duration { return l.Timeout + killGrace }
 
 var sizeUnits = []struct {
 	suffix string

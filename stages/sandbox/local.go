@@ -85,7 +85,7 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	go func() { proc.cmd.Wait(); close(waited) }()
 
 	var killedAt string
-	timer := time.NewTimer(l.Timeout)
+	timer := time.NewTimer(l.deadline())
 	defer timer.Stop()
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
@@ -260,7 +260,7 @@ func (p *pipes) unblock() {
 func limitEnding(limit string, l Limits) ending {
 	switch limit {
 	case "wall":
-		return ending{Status: Timeout, Limit: "wall", Message: fmt.Sprintf("Timed out! (killed at the %s wall-time limit)", l.Timeout)}
+		return ending{Status: Timeout, Limit: "wall", Message: fmt.Sprintf("Timed out! (killed %s after the %s wall-time limit)", killGrace, l.Timeout)}
 	case "memory":
 		return ending{Status: OOM, Limit: "memory", Message: fmt.Sprintf("killed: out of memory (limit %s)", FormatSize(l.Memory))}
 	case "output":

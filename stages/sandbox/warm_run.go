@@ -70,7 +70,7 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 	}
 	var killedAt string
 	var exit *workerMsg
-	timer := time.NewTimer(l.Timeout)
+	timer := time.NewTimer(l.deadline())
 	defer timer.Stop()
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
