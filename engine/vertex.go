@@ -22,6 +22,9 @@ func (r *run) visit(ctx context.Context, id dag.ID) error {
 	sp := r.ep.Stages[in.stage]
 	taskID := r.tasks.IDs[in.unit]
 	fail := func(ve *VertexError) error {
+		if ctx.Err() != nil {
+			return context.Cause(ctx) // interrupted, not failed: nothing to report
+		}
 		ve.Experiment, ve.Stage, ve.TaskID, ve.Turn, ve.Range = r.ep.Name, sp.Addr, taskID, int(in.turn), sp.Decl.DeclRange
 		r.mu.Lock()
 		r.errs = append(r.errs, ve)

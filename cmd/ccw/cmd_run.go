@@ -134,8 +134,11 @@ func printSummary(e *env, res *engine.Result, plan bool) {
 		ran += c.Ran
 		cached += c.Cached + c.Shared
 	}
-	fmt.Fprintf(e.stdout, "  stages run %d · cached %d · failed %d · skipped %d · wall %s\n",
-		ran, cached, res.Summary.Failed, res.Summary.Skipped, res.Wall.Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "  stages run %d · cached %d · failed %d · skipped %d", ran, cached, res.Summary.Failed, res.Summary.Skipped)
+	if res.Summary.NotRun > 0 {
+		fmt.Fprintf(e.stdout, " · not run %d", res.Summary.NotRun)
+	}
+	fmt.Fprintf(e.stdout, " · wall %s\n", res.Wall.Round(time.Millisecond))
 	if !plan && ran == 0 && res.Summary.Failed == 0 && cached > 0 {
 		fmt.Fprintln(e.stdout, "  everything was cached: nothing was executed")
 	}

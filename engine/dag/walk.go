@@ -12,7 +12,9 @@ import (
 type ID int32
 
 // VisitFunc runs one vertex. It may call Walker.Add to grow the graph
-// (typically with dependencies on the vertex being visited).
+// (typically with dependencies on the vertex being visited). An error
+// returned after the walk's context was cancelled counts as not run, not
+// as a failure.
 type VisitFunc func(ctx context.Context, id ID) error
 
 type state uint8
@@ -174,6 +176,13 @@ func (w *Walker) work(ctx context.Context) {
 		err := w.safeVisit(ctx, id)
 		w.mu.Lock()
 		w.running--
+		if err != nil && ctx.Err() != nil {
+			// Cut short by the cancellation: not a failure of the vertex.
+			w.vs[id].state = waiting
+			w.cancelled = true
+			w.wake.Broadcast()
+			continue
+		}
 		w.complete(id, err)
 		if ctx.Err() != nil {
 			w.cancelled = true
