@@ -104,3 +104,46 @@ func TestQuickstartKillAndResume(t *testing.T) {
 		}
 	}
 }
+
+// TestQuickstartCommands runs the quickstart, then the commands a user
+// runs next: a second run that executes nothing, plan, graph, report and
+// cache explain of a key from turns.parquet.
+func TestQuickstartCommands(t *testing.T) {
+	needPython(t)
+	dir := t.TempDir()
+	cache, out := filepath.Join(dir, "cache"), filepath.Join(dir, "out")
+	flags := []string{"--cache", cache}
+
+	first := ccw(t, nil, 0, append([]string{"run", "quickstart.hcl", "--out", out}, flags...)...)
+	if !strings.Contains(first, "passed 11 · failed 5 · timed out 1") {
+		t.Errorf("first run summary:\n%s", first)
+	}
+	again := ccw(t, nil, 0, append([]string{"run", "quickstart.hcl", "--out", filepath.Join(dir, "again")}, flags...)...)
+	if !strings.Contains(again, "everything was cached: nothing was executed") {
+		t.Errorf("second run:\n%s", again)
+	}
+	plan := ccw(t, nil, 0, append([]string{"plan", "quickstart.hcl"}, flags...)...)
+	if !strings.Contains(plan, "execute.reference         17      17       0") {
+		t.Errorf("plan after a run:\n%s", plan)
+	}
+	graph := ccw(t, nil, 0, "graph", "quickstart.hcl")
+	if !strings.Contains(graph, `"execute.reference" -> "score.reference";`) {
+		t.Errorf("graph:\n%s", graph)
+	}
+	report := ccw(t, nil, 0, "report", out)
+	if !strings.Contains(report, "quickstart: 11/17 passed (64.7%)") || !strings.Contains(report, "CCWMini/12           fail     AssertionError: 'ehoor, truog!'") {
+		t.Errorf("report:\n%s", report)
+	}
+
+	rows := readTurns(t, filepath.Join(out, "turns.parquet"))
+	key := strings.TrimPrefix(rows[0].ExecKey, "sha256:")[:12]
+	explain := ccw(t, nil, 0, append([]string{"cache", "explain", key}, flags...)...)
+	for _, want := range []string{"type:    ccw.execute.v1", `type (string): "ccw.execute.v1"`, `"resource": "sandbox"`, `"timeout_ms": 3000`, "def task_func"} {
+		if !strings.Contains(explain, want) {
+			t.Errorf("cache explain lacks %q:\n%s", want, explain)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "run.json")); err != nil {
+		t.Error(err)
+	}
+}
