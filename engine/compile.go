@@ -26,6 +26,7 @@ func Compile(cfg *pipelines.Config, scope *pipelines.Scope, set *stages.Set) (*P
 	base := scope.EvalContext()
 
 	resVars := map[string]cty.Value{}
+	p.resourceVars = resVars
 	for _, typ := range sortedKeys(cfg.Resources) {
 		kind, ok := set.Blocks.Get(typ)
 		if !ok {

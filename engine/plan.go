@@ -17,6 +17,9 @@ type Plan struct {
 	Resources   map[string]*ResourcePlan // by address, e.g. "sandbox.py"
 	Tasks       map[string]*TasksPlan
 	Experiments []*ExperimentPlan
+	// resourceVars are the sandbox.NAME, model.NAME, ... objects that
+	// stage expressions see.
+	resourceVars map[string]cty.Value
 }
 
 // ResourcePlan is an opened resource block.

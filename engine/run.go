@@ -137,27 +137,39 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 
 	r := &run{plan: plan, ep: ep, opts: opts, tasks: tasks, flights: map[string]*flight{}, counts: res.PerStage}
 	r.base = plan.Scope.EvalContext().NewChild()
-	r.base.Variables = map[string]cty.Value{}
-	for typ := range plan.Config.Resources {
-		objs := map[string]cty.Value{}
-		for name := range plan.Config.Resources[typ] {
-			if rp := plan.Resources[typ+"."+name]; rp != nil {
-				objs[name] = rp.Value
-			}
-		}
-		r.base.Variables[typ] = objectOrEmpty(objs)
-	}
+	r.base.Variables = plan.resourceVars
 	r.prov = provenanceDeps(ep)
-	for _, sp := range ep.Stages {
-		r.counts[sp.Addr] = &StageCount{Total: len(tasks.IDs)}
-	}
-
-	n, ns := len(tasks.IDs), len(ep.Stages)
-	r.insts = make([]inst, n*ns)
 	w := dag.NewWalker(opts.Parallelism, r.visit)
+	r.instantiate(w)
+	sum := w.Run(ctx)
+	res.Wall = time.Since(res.Started)
+	res.Cause = sum.Cause
+	r.collect(res)
+	res.Summary = r.summary(sum)
+	if opts.DryRun {
+		return res, nil
+	}
+	return res, r.writeOutputs(res)
+}
+
+// instantiate adds one vertex per (task, stage) to w. A task's vertices
+// are contiguous, in stage order (see dep), and share the task's index as
+// priority, so a task runs to its end before later tasks start.
+func (r *run) instantiate(w *dag.Walker) {
+	n, ns := len(r.tasks.IDs), len(r.ep.Stages)
+	r.insts = make([]inst, n*ns)
 	ids := make([]dag.ID, ns)
+	per := map[string]int{}
+	total := 0
+	for _, sp := range r.ep.Stages {
+		r.counts[sp.Addr] = &StageCount{Total: n}
+		if !sp.Ephemeral { // ephemeral stages report no events
+			per[sp.Addr] = n
+			total += n
+		}
+	}
 	for u := 0; u < n; u++ {
-		for s, sp := range ep.Stages {
+		for s, sp := range r.ep.Stages {
 			deps := make([]dag.ID, len(sp.Deps))
 			for i, d := range sp.Deps {
 				deps[i] = ids[d]
@@ -168,20 +180,12 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 			in.refs.Store(int32(sp.users))
 		}
 	}
-	per := map[string]int{}
-	total := 0
-	for _, sp := range ep.Stages {
-		if !sp.Ephemeral { // ephemeral stages report no events
-			per[sp.Addr] = n
-			total += n
-		}
-	}
-	r.emit(Event{Kind: EventPlanned, Experiment: ep.Name, Total: total, PerStage: per})
+	r.emit(Event{Kind: EventPlanned, Experiment: r.ep.Name, Total: total, PerStage: per})
+}
 
-	sum := w.Run(ctx)
-	res.Wall = time.Since(res.Started)
-	res.Cause = sum.Cause
-	for _, sp := range ep.Stages {
+// collect puts what the walk produced into res, in a deterministic order.
+func (r *run) collect(res *Result) {
+	for _, sp := range r.ep.Stages {
 		c := r.counts[sp.Addr]
 		c.Blocked = c.Total - c.Cached - c.Shared - c.Ran - c.WouldRun - c.Failed
 	}
@@ -207,11 +211,6 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 	for _, g := range r.calls {
 		res.Calls = append(res.Calls, g.calls...)
 	}
-	res.Summary = r.summary(sum)
-	if opts.DryRun {
-		return res, nil
-	}
-	return res, r.writeOutputs(res)
 }
 
 // provenanceDeps finds, for every row-producing stage, the dependency that
