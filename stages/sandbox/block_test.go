@@ -7,18 +7,19 @@ import (
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/ccw-dev/ccw/stages/sandbox/sandboxtest"
 )
 
 // body builds a sandbox body value: every schema attribute null except attrs.
 func body(attrs map[string]cty.Value) cty.Value {
-	m := map[string]cty.Value{}
-	for _, a := range schema {
-		m[a.Name] = cty.NullVal(a.Type)
+	return sandboxtest.Body(schema.ObjectType().AttributeTypes(), attrs)
+}
+
+func TestContainerLabelIsShared(t *testing.T) {
+	if sandboxtest.ContainerLabel != LabelOwner {
+		t.Fatalf("sandboxtest.ContainerLabel = %q, want %q", sandboxtest.ContainerLabel, LabelOwner)
 	}
-	for k, v := range attrs {
-		m[k] = v
-	}
-	return cty.ObjectVal(m)
 }
 
 func TestConfigFromValue(t *testing.T) {

@@ -282,6 +282,7 @@ wait:
 		return Result{}, err
 	}
 	r := w.coll.result(end)
+	blamePids(&r, w.coll.pidsRefused() || events != "" && readCounter(events, "max") > 0)
 	r.Output = w.out.text()
 	r.Duration = time.Since(start)
 	return r, nil

@@ -26,7 +26,7 @@ func newLocal(c Config) (*local, error) {
 	if _, err := os.Stat(c.Python); err != nil {
 		return nil, fmt.Errorf("python interpreter: %w", err)
 	}
-	b := &local{cfg: c, base: os.TempDir()}
+	b := &local{cfg: c, base: workBase()}
 	if c.Isolation != "none" {
 		b.iso = detectIsolation()
 		if c.Isolation == "strict" && len(b.iso.missing) > 0 {
@@ -47,11 +47,20 @@ const pollEvery = 50 * time.Millisecond
 
 func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	start := time.Now()
-	dir, err := makeWorkDir(b.base)
-	if err != nil {
-		return Result{}, err
+	nonce := newNonce()
+	var dir string
+	if b.iso != nil && b.iso.viaInit && b.iso.flags&syscall.CLONE_NEWNS != 0 {
+		// The init makes it in the run's private /tmp, which ends with the
+		// run: nothing is made on the host.
+		dir = "/tmp/ccw-run-" + nonce[:12]
+	} else {
+		var err error
+		if dir, err = makeWorkDir(b.base); err != nil {
+			return Result{}, err
+		}
+		defer removeWorkDir(dir)
 	}
-	defer removeWorkDir(dir)
+	var err error
 	var group *runGroup
 	if b.iso != nil && b.iso.cg != nil {
 		if group, err = b.iso.cg.newGroup(l); err != nil {
@@ -59,7 +68,6 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		}
 		defer group.remove()
 	}
-	nonce := newNonce()
 	job, err := encodeJob(j, l, nonce, harnessRlimits(l, group != nil), "")
 	if err != nil {
 		return Result{}, err
@@ -123,6 +131,7 @@ wait:
 		return Result{}, err
 	}
 	r := w.coll.result(end)
+	blamePids(&r, group != nil && group.pidsHits() > 0)
 	r.Output = w.out.text()
 	r.Duration = time.Since(start)
 	return r, nil

@@ -25,27 +25,22 @@ func testSandbox(t *testing.T, timeout time.Duration, edit ...func(*Config)) *Sa
 	return s
 }
 
-// testBackend is one way of running jobs that every semantic test must pass.
-type testBackend struct {
-	name string
-	need func(t testing.TB)
-	edit func(*Config)
-}
-
-var backends = []testBackend{
-	{name: "local-fresh", need: sandboxtest.NeedPython, edit: func(c *Config) {}},
-	{name: "local-warm", need: sandboxtest.NeedPython, edit: func(c *Config) { c.Workers = "warm" }},
-	{name: "docker", need: sandboxtest.NeedDocker, edit: func(c *Config) {
-		c.Backend, c.Image, c.Python, c.Mounts = "docker", sandboxtest.DockerImage, "/usr/bin/python3", sandboxtest.DockerMounts
-	}},
-}
-
 // eachBackend runs f as a subtest per backend with a sandbox of that kind.
 func eachBackend(t *testing.T, timeout time.Duration, f func(t *testing.T, s *Sandbox), edit ...func(*Config)) {
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) {
-			b.need(t)
-			f(t, testSandbox(t, timeout, append([]func(*Config){b.edit}, edit...)...))
+	for _, b := range sandboxtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			b.Need(t)
+			c, err := ConfigFromValue(body(b.Attrs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Limits.Timeout = timeout
+			for _, e := range edit {
+				e(&c)
+			}
+			s := New("test", c)
+			t.Cleanup(func() { s.Close() })
+			f(t, s)
 		})
 	}
 }

@@ -130,7 +130,7 @@ func (b *warm) start(l Limits) (*worker, error) {
 	w := &worker{ctl: fc.(*net.UnixConn), msgs: make(chan workerMsg, 4), dead: make(chan struct{})}
 	home := "/tmp/ccw-worker-" + strconv.FormatInt(n, 10)
 	if !b.privateMounts() {
-		if home, err = makeWorkDir(""); err != nil {
+		if home, err = makeWorkDir(workBase()); err != nil {
 			w.ctl.Close()
 			return nil, err
 		}

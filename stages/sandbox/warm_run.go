@@ -129,6 +129,7 @@ wait:
 		end = exitStatusEnding(exit.Exit, syscall.Signal(exit.Signal), group, l)
 	}
 	r = wt.coll.result(end)
+	blamePids(&r, group != nil && group.pidsHits() > 0)
 	r.Output = wt.out.text()
 	return r, replace, nil
 }

@@ -7,6 +7,17 @@ import (
 	"path/filepath"
 )
 
+// workBase is where work dirs are made on the host when a run has no
+// private /tmp: os.TempDir() if every user can pass through it (python may
+// run as nobody), /tmp otherwise.
+func workBase() string {
+	d := os.TempDir()
+	if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o001 != 0 {
+		return d
+	}
+	return "/tmp"
+}
+
 // makeWorkDir creates a private, empty directory for one run under base
 // (os.TempDir() when empty).
 func makeWorkDir(base string) (string, error) {
