@@ -31,7 +31,7 @@ func TestConfigFromValue(t *testing.T) {
 	}{
 		{name: "defaults", check: func(c Config) bool {
 			return c.Backend == "local" && c.Python == "/usr/bin/python3" && c.Limits == DefaultLimits() &&
-				c.Slots == runtime.NumCPU() && c.Workers == "fresh" && len(c.Preload) == len(DefaultPreload)
+				c.Slots == runtime.NumCPU() && c.Workers == "warm" && len(c.Preload) == len(DefaultPreload)
 		}},
 		{name: "limits", attrs: map[string]cty.Value{
 			"timeout": cty.StringVal("2m"), "memory": cty.StringVal("512MiB"), "pids": cty.NumberIntVal(64),

@@ -16,6 +16,7 @@ func testSandbox(t *testing.T, timeout time.Duration, edit ...func(*Config)) *Sa
 	t.Helper()
 	sandboxtest.NeedPython(t)
 	c := DefaultConfig()
+	c.Workers = "fresh"
 	c.Limits.Timeout = timeout
 	for _, e := range edit {
 		e(&c)

@@ -150,19 +150,3 @@ func (b *warm) awaitExit(w *worker) {
 		}
 	}
 }
-
-// exitStatusEnding is how a run ends when python exited (code) or died
-// (sig) before the harness sent its verdict.
-func exitStatusEnding(code int, sig syscall.Signal, group *runGroup, l Limits) ending {
-	if sig == syscall.SIGKILL && group != nil && group.ooms() > 0 {
-		return limitEnding("memory", l)
-	}
-	switch {
-	case sig == syscall.SIGXFSZ:
-		return limitEnding("fsize", l)
-	case sig > 0:
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process died of signal %d (%s)", int(sig), sig)}
-	default:
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process exited with status %d before the tests finished", code)}
-	}
-}
