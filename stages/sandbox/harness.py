@@ -358,6 +358,7 @@ def fresh_main():
         channel = _Channel(3, job["nonce"])
     output = _Output(1)
     if job.get("cwd"):
+        os.makedirs(job["cwd"], 0o700, exist_ok=True)
         os.chdir(job["cwd"])
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -58,17 +59,18 @@ const pollEvery = 50 * time.Millisecond
 func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	start := time.Now()
 	nonce := newNonce()
-	var dir string
+	dir, tmp := "", ""
 	if b.iso != nil && b.iso.viaInit && b.iso.flags&syscall.CLONE_NEWNS != 0 {
 		// The init makes it in the run's private /tmp, which ends with the
 		// run: nothing is made on the host.
-		dir = "/tmp/ccw-run-" + nonce[:12]
+		dir, tmp = "/tmp/"+workDirName(nonce), "/tmp"
 	} else {
 		var err error
 		if dir, err = makeWorkDir(b.base); err != nil {
 			return Result{}, err
 		}
 		defer removeWorkDir(dir)
+		tmp = dir
 	}
 	var err error
 	var group *runGroup
@@ -87,7 +89,7 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		return Result{}, err
 	}
 	defer p.closeAll()
-	proc, err := b.start(dir, l, p, group)
+	proc, err := b.start(dir, tmp, l, p, group)
 	if err != nil {
 		return Result{}, err
 	}
@@ -109,36 +111,16 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	}()
 	waited := make(chan struct{})
 	go func() { proc.cmd.Wait(); close(waited) }()
-
-	var killedAt string
-	timer := time.NewTimer(l.Timeout)
-	defer timer.Stop()
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
-wait:
-	for {
-		select {
-		case <-waited:
-			break wait
-		case <-timer.C:
-			killedAt = "wall"
-		case limit := <-w.kill:
-			killedAt = limit
-		case <-tick.C:
-			if group != nil && group.pidsHits() > 0 {
-				killedAt = "pids"
-			}
-		case <-ctx.Done():
-			proc.kill()
-			<-waited
-			w.stop(drainWait, p.unblock)
-			return Result{}, fmt.Errorf("run cancelled: %w", ctx.Err())
-		}
-		if killedAt != "" {
-			proc.kill()
-			<-waited
-			break wait
-		}
+	var pidsHit func() bool
+	if group != nil {
+		pidsHit = func() bool { return group.pidsHits() > 0 }
+	}
+	// A killed process always ends: the grace is only a bound.
+	sup := supervision{limits: l, watch: w, ended: waited, pidsHit: pidsHit, kill: proc.kill, grace: killWait}
+	killedAt, err := sup.await(ctx)
+	if err != nil && !errors.Is(err, errNotEnded) {
+		w.stop(drainWait, p.unblock)
+		return Result{}, err
 	}
 	proc.kill() // whatever the program left behind
 	w.stop(drainWait, p.unblock)
@@ -157,12 +139,12 @@ wait:
 
 // start launches python for one run: through our init when the binary has
 // one, otherwise as a plain child in its own process group.
-func (b *local) start(dir string, l Limits, p *pipes, group *runGroup) (*initProc, error) {
+func (b *local) start(dir, tmp string, l Limits, p *pipes, group *runGroup) (*initProc, error) {
 	argv := []string{b.cfg.Python, "-I", "-c", harnessSource}
 	if b.iso == nil || !b.iso.viaInit {
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Dir = dir
-		cmd.Env = scrubbedEnv(dir)
+		cmd.Env = scrubbedEnv(dir, tmp)
 		cmd.Stdin = p.jobR
 		cmd.Stdout = p.outW
 		cmd.Stderr = p.outW
@@ -178,7 +160,7 @@ func (b *local) start(dir string, l Limits, p *pipes, group *runGroup) (*initPro
 	}
 	iso := b.iso
 	spec := initSpec{
-		Argv: argv, Env: scrubbedEnv(dir), Dir: dir, UID: -1, GID: -1,
+		Argv: argv, Env: scrubbedEnv(dir, tmp), Dir: dir, UID: -1, GID: -1,
 		Rlimits: initRlimits(l, group != nil),
 	}
 	if group != nil {

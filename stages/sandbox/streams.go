@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -91,4 +93,62 @@ func (w *watch) stop(d time.Duration, unblock func()) {
 func (p *pipes) unblock() {
 	p.resR.SetReadDeadline(time.Now())
 	p.outR.SetReadDeadline(time.Now())
+}
+
+// supervision is how one run is watched until it ends.
+type supervision struct {
+	limits  Limits
+	watch   *watch
+	ended   <-chan struct{} // closed when the run's process is over
+	pidsHit func() bool     // the pids limit refused a fork (nil: unknown)
+	kill    func()          // ends the run from the outside
+	grace   time.Duration   // how long to wait for ended after kill
+}
+
+// errNotEnded says a killed run did not end within the grace period.
+var errNotEnded = errors.New("the run did not end after it was killed")
+
+// await waits for the run to end, killing it at the wall-time limit, when
+// its output passes the output limit, or when pidsHit reports the pids
+// limit. It returns the limit it killed at ("" when the run ended by
+// itself); an error when ctx ended first (the run is killed) or a killed
+// run did not end within the grace period.
+func (s supervision) await(ctx context.Context) (string, error) {
+	var killedAt string
+	timer := time.NewTimer(s.limits.Timeout)
+	defer timer.Stop()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for killedAt == "" {
+		select {
+		case <-s.ended:
+			return "", nil
+		case <-timer.C:
+			killedAt = "wall"
+		case limit := <-s.watch.kill:
+			killedAt = limit
+		case <-tick.C:
+			if s.pidsHit != nil && s.pidsHit() {
+				killedAt = "pids"
+			}
+		case <-ctx.Done():
+			s.kill()
+			s.wait()
+			return "", fmt.Errorf("run cancelled: %w", ctx.Err())
+		}
+	}
+	s.kill()
+	if !s.wait() {
+		return killedAt, errNotEnded
+	}
+	return killedAt, nil
+}
+
+func (s supervision) wait() bool {
+	select {
+	case <-s.ended:
+		return true
+	case <-time.After(s.grace):
+		return false
+	}
 }

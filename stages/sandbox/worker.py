@@ -196,7 +196,7 @@ def _worker_child(job, out_fd, chan_fd, work, uid):
     os.closerange(4, 1 << 16)
     os.chdir(work)
     os.environ["HOME"] = work
-    os.environ["TMPDIR"] = work
+    os.environ["TMPDIR"] = job.get("tmp") or work
     tempfile.tempdir = None
     sys.argv = ["-c"]
     _apply_rlimits(job.get("rlimits"))

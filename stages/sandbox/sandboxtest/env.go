@@ -54,6 +54,7 @@ type libError struct {
 	out string
 }
 
+// Error implements error.
 func (e *libError) Error() string { return e.err.Error() + ": " + e.out }
 
 // DataDir returns the shared data directory: $CCW_SHARED_DATA, or

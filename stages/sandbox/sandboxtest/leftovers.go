@@ -24,11 +24,12 @@ const ContainerLabel = "dev.ccw.sandbox.owner"
 type Leftovers struct {
 	Ours       []int // live processes in cgroups below ccw-<our pid> (warm workers included)
 	Marked     []int // processes whose command line holds the marker
-	WorkDirs   int   // ccw-run-* and ccw-worker-* entries in the temp dir
+	WorkDirs   int   // entries in the temp dir (make it ours with PrivateTempDir)
 	Cgroups    int   // cgroup dirs below this process's ccw-<pid> parents
 	Containers int   // containers labelled by the docker backend as ours
 }
 
+// String is for failure messages.
 func (l Leftovers) String() string {
 	return fmt.Sprintf("our processes %v, marked processes %v, work dirs %d, cgroups %d, containers %d",
 		l.Ours, l.Marked, l.WorkDirs, l.Cgroups, l.Containers)
@@ -62,11 +63,7 @@ func CountLeftovers(marker string) Leftovers {
 		}
 	}
 	tmp, _ := os.ReadDir(os.TempDir())
-	for _, e := range tmp {
-		if strings.HasPrefix(e.Name(), "ccw-run-") || strings.HasPrefix(e.Name(), "ccw-worker-") {
-			l.WorkDirs++
-		}
-	}
+	l.WorkDirs = len(tmp)
 	name := "ccw-" + strconv.Itoa(os.Getpid())
 	for _, pattern := range []string{"/sys/fs/cgroup/*/" + name, "/sys/fs/cgroup/*/*/" + name, "/sys/fs/cgroup/*/*/*/" + name, "/sys/fs/cgroup/" + name} {
 		bases, _ := filepath.Glob(pattern)
