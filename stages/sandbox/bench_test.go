@@ -5,6 +5,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,7 +66,8 @@ func percentile(d []time.Duration, p int) float64 {
 // BenchmarkReferences runs the first $CCW_BENCH_TASKS (default 100)
 // BigCodeBench reference solutions in fresh mode and in warm mode in one
 // run, two at a time, and reports executions per second of each and their
-// ratio. Each task runs fresh and then warm back to back, so that the load
+// ratio ($CCW_BENCH_PRELOAD, comma-separated, replaces the modules the warm
+// workers preload). Each task runs fresh and then warm back to back, so that the load
 // of a shared machine weighs on both modes alike; a mode's rate is the
 // number of tasks over its share of the wall time. Use -benchtime 1x.
 func BenchmarkReferences(b *testing.B) {
@@ -78,6 +80,9 @@ func BenchmarkReferences(b *testing.B) {
 	tasks = tasks[:n]
 	fresh := benchSandbox(b, "local-fresh", 2)
 	warm := benchSandbox(b, "local-warm", 2)
+	if p := os.Getenv("CCW_BENCH_PRELOAD"); p != "" {
+		warm.cfg.Preload = strings.Split(p, ",") // before the workers start
+	}
 	// Start both warm workers outside the measurement.
 	done := make(chan struct{})
 	for i := 0; i < 2; i++ {
