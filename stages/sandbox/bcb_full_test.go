@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -20,6 +21,8 @@ import (
 // 2 workers, and compares every status with that evaluator's. It writes one
 // TSV per backend and a summary into $CCW_BCB_OUT (default: a temp dir,
 // logged). It takes about 10 to 30 minutes per backend; run it under nice.
+// $CCW_BCB_MATCH (a regular expression over solution and test) and
+// $CCW_BCB_LIMIT (the first N) select fewer tasks.
 func TestBigCodeBenchAll(t *testing.T) {
 	modes := os.Getenv("CCW_BCB_FULL")
 	if modes == "" {
@@ -27,6 +30,16 @@ func TestBigCodeBenchAll(t *testing.T) {
 	}
 	sandboxtest.NeedLibraries(t)
 	tasks := sandboxtest.LoadTasks(t)
+	if re := os.Getenv("CCW_BCB_MATCH"); re != "" {
+		m := regexp.MustCompile(re)
+		var keep []sandboxtest.Task
+		for _, task := range tasks {
+			if m.MatchString(task.Reference() + task.Test) {
+				keep = append(keep, task)
+			}
+		}
+		tasks = keep
+	}
 	if n := os.Getenv("CCW_BCB_LIMIT"); n != "" {
 		var k int
 		fmt.Sscan(n, &k)

@@ -179,19 +179,18 @@ func (d *docker) create(ctx context.Context, l Limits, work string) (string, err
 		hc.Resources.PidsLimit = &p
 	}
 	cfg := &container.Config{
-		Image:           d.cfg.Image,
-		Cmd:             []string{d.cfg.Python, "-I", "-c", harnessSource, "stdio"},
-		Entrypoint:      []string{},
-		Env:             scrubbedEnv(work, dockerTmp),
-		User:            "65534:65534",
-		Hostname:        "ccw-sandbox",
-		AttachStdin:     true,
-		AttachStdout:    true,
-		AttachStderr:    true,
-		OpenStdin:       true,
-		StdinOnce:       true,
-		NetworkDisabled: !l.Network,
-		Labels:          map[string]string{LabelOwner: d.owner},
+		Image:        d.cfg.Image,
+		Cmd:          []string{d.cfg.Python, "-I", "-c", harnessSource, "stdio"},
+		Entrypoint:   []string{},
+		Env:          scrubbedEnv(work, dockerTmp),
+		User:         "65534:65534",
+		Hostname:     "ccw-sandbox",
+		AttachStdin:  true,
+		AttachStdout: true,
+		AttachStderr: true,
+		OpenStdin:    true,
+		StdinOnce:    true,
+		Labels:       map[string]string{LabelOwner: d.owner},
 	}
 	res, err := d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hc})
 	if err != nil {
