@@ -41,7 +41,7 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 # The version label changes whenever the recipe below does.
-recipe=2
+recipe=4
 if [ "${CCW_DOCKER_REBUILD:-}" != 1 ] &&
 	[ "$(docker image inspect --format '{{index .Config.Labels "dev.ccw.recipe"}}' "$image" 2>/dev/null)" = "$recipe" ]; then
 	say "image $image is ready"
@@ -65,7 +65,13 @@ cat >"$root/etc/group" <<'EOF'
 root:x:0:
 nogroup:x:65534:
 EOF
-for f in ld.so.cache ld.so.conf matplotlibrc localtime mime.types; do
+cat >"$root/etc/hosts" <<'EOF'
+127.0.0.1	localhost
+::1	localhost ip6-localhost ip6-loopback
+EOF
+# nsswitch.conf: without it glibc asks DNS before /etc/hosts, and
+# "localhost" fails to resolve in a container without network.
+for f in ld.so.cache ld.so.conf matplotlibrc localtime mime.types nsswitch.conf host.conf gai.conf; do
 	if [ -e "/etc/$f" ]; then cp -L "/etc/$f" "$root/etc/$f"; fi
 done
 for d in ld.so.conf.d python3 python3.11 ssl fonts; do

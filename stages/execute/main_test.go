@@ -5,10 +5,14 @@ import (
 	"testing"
 
 	"github.com/ccw-dev/ccw/stages/sandbox"
+	"github.com/ccw-dev/ccw/stages/sandbox/sandboxtest"
 )
 
 // TestMain lets the test binary serve as the sandbox init, as ccw's main does.
 func TestMain(m *testing.M) {
 	sandbox.MaybeReexec()
-	os.Exit(m.Run())
+	cleanup := sandboxtest.PrivateTempDir()
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }

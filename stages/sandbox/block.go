@@ -70,8 +70,8 @@ var schema = stages.Schema{
 		Doc: `Allow network access (off by default: only a private loopback).`},
 	{Name: "slots", Type: cty.Number,
 		Doc: `How many runs may execute at once; default the number of CPUs. Not part of the identity.`},
-	{Name: "workers", Type: cty.String, Default: cty.StringVal("fresh"),
-		Doc: `"warm": a worker per slot with preloaded imports forks a child per run; "fresh": a new interpreter per run.`},
+	{Name: "workers", Type: cty.String, Default: cty.StringVal("warm"),
+		Doc: `"warm" (default, local backend): a worker per slot with preloaded imports forks a child per run; "fresh": a new interpreter per run. Results are the same; not part of the identity.`},
 	{Name: "recycle", Type: cty.Number, Default: cty.NumberIntVal(200),
 		Doc: `Warm workers are replaced after this many runs (and whenever a run leaked anything).`},
 	{Name: "preload", Type: cty.List(cty.String),
@@ -183,24 +183,25 @@ func ConfigFromValue(v cty.Value) (Config, error) {
 		}
 		c.Limits.Timeout = d
 	}
-	if ms := get("mounts"); !ms.IsNull() && ms.IsKnown() {
-		for it := ms.ElementIterator(); it.Next(); {
+	list := func(name string) ([]string, bool) {
+		x := get(name)
+		if x.IsNull() || !x.IsKnown() {
+			return nil, false
+		}
+		var out []string
+		for it := x.ElementIterator(); it.Next(); {
 			_, m := it.Element()
 			if m.IsNull() || !m.IsKnown() {
-				return Config{}, fmt.Errorf("mounts: entries must be known strings")
+				err = fmt.Errorf("%s: entries must be known strings", name)
+				return nil, true
 			}
-			c.Mounts = append(c.Mounts, m.AsString())
+			out = append(out, m.AsString())
 		}
+		return out, true
 	}
-	if pl := get("preload"); !pl.IsNull() && pl.IsKnown() {
-		for it := pl.ElementIterator(); it.Next(); {
-			_, m := it.Element()
-			if m.IsNull() || !m.IsKnown() {
-				return Config{}, fmt.Errorf("preload: module names must be known strings")
-			}
-			c.Preload = append(c.Preload, m.AsString())
-		}
-	} else {
+	c.Mounts, _ = list("mounts")
+	var set bool
+	if c.Preload, set = list("preload"); !set {
 		c.Preload = append([]string(nil), DefaultPreload...)
 	}
 	if err != nil {

@@ -7,18 +7,19 @@ import (
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/ccw-dev/ccw/stages/sandbox/sandboxtest"
 )
 
 // body builds a sandbox body value: every schema attribute null except attrs.
 func body(attrs map[string]cty.Value) cty.Value {
-	m := map[string]cty.Value{}
-	for _, a := range schema {
-		m[a.Name] = cty.NullVal(a.Type)
+	return sandboxtest.Body(schema.ObjectType().AttributeTypes(), attrs)
+}
+
+func TestContainerLabelIsShared(t *testing.T) {
+	if sandboxtest.ContainerLabel != LabelOwner {
+		t.Fatalf("sandboxtest.ContainerLabel = %q, want %q", sandboxtest.ContainerLabel, LabelOwner)
 	}
-	for k, v := range attrs {
-		m[k] = v
-	}
-	return cty.ObjectVal(m)
 }
 
 func TestConfigFromValue(t *testing.T) {
@@ -30,7 +31,7 @@ func TestConfigFromValue(t *testing.T) {
 	}{
 		{name: "defaults", check: func(c Config) bool {
 			return c.Backend == "local" && c.Python == "/usr/bin/python3" && c.Limits == DefaultLimits() &&
-				c.Slots == runtime.NumCPU() && c.Workers == "fresh" && len(c.Preload) == len(DefaultPreload)
+				c.Slots == runtime.NumCPU() && c.Workers == "warm" && len(c.Preload) == len(DefaultPreload)
 		}},
 		{name: "limits", attrs: map[string]cty.Value{
 			"timeout": cty.StringVal("2m"), "memory": cty.StringVal("512MiB"), "pids": cty.NumberIntVal(64),

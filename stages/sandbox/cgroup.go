@@ -41,17 +41,30 @@ func detectCgroups() (*cgroups, string) {
 		return nil, "cannot read /proc/self/cgroup: " + err.Error()
 	}
 	name := "ccw-" + strconv.Itoa(os.Getpid())
-	// v2 first: a unified hierarchy whose controllers include memory and pids.
+	var why []string
+	// v2 first: a unified hierarchy whose controllers include memory and
+	// pids. Our own cgroup must hand them down (cgroup.subtree_control),
+	// which v2 only allows when it holds no process: that is what a
+	// delegated cgroup (systemd's Delegate=yes) gives.
 	if m, ok := mounts["cgroup2"]; ok {
 		if dir := filepath.Join(m, own[""]); hasControllers(dir, "memory", "pids") {
 			base := filepath.Join(dir, name)
-			if err := os.MkdirAll(base, 0o755); err == nil {
-				if err := enableControllers(base); err == nil {
-					cg := &cgroups{version: 2, base: map[string]string{"": base}}
-					cg.sweep()
-					return cg, ""
+			cg := &cgroups{version: 2, base: map[string]string{"": base}}
+			err := enableControllers(dir)
+			if err == nil {
+				if err = os.MkdirAll(base, 0o755); err == nil {
+					err = enableControllers(base)
 				}
 			}
+			if err == nil {
+				err = cg.try()
+			}
+			if err == nil {
+				cg.sweep()
+				return cg, ""
+			}
+			cg.removeBases()
+			why = append(why, "cgroup v2 memory and pids are not delegated to "+dir+" ("+err.Error()+")")
 		}
 	}
 	var missing []string
@@ -71,10 +84,28 @@ func detectCgroups() (*cgroups, string) {
 	}
 	if cg.base["memory"] == "" || cg.base["pids"] == "" {
 		cg.removeBases()
-		return nil, "no usable cgroup memory and pids controllers (missing: " + strings.Join(missing, ", ") + ")"
+		why = append(why, "no usable cgroup v1 memory and pids controllers (missing: "+strings.Join(missing, ", ")+")")
+		return nil, strings.Join(why, "; ")
+	}
+	if err := cg.try(); err != nil {
+		cg.removeBases()
+		why = append(why, "cgroup v1: "+err.Error())
+		return nil, strings.Join(why, "; ")
 	}
 	cg.sweep()
 	return cg, ""
+}
+
+// try makes and removes one group with every limit set, so that a machine
+// where that fails degrades at detection instead of failing every run.
+func (cg *cgroups) try() error {
+	l := DefaultLimits()
+	g, err := cg.newGroup(l)
+	if err != nil {
+		return err
+	}
+	g.remove()
+	return nil
 }
 
 func hasControllers(dir string, want ...string) bool {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,10 +22,10 @@ import (
 // later ccw can remove the containers of one that was killed.
 const LabelOwner = "dev.ccw.sandbox.owner"
 
-// dockerWork is the tmpfs work dir (cwd, HOME, TMPDIR) inside a container.
-// The engine gives a tmpfs the mode of the image's directory under it, and
-// /tmp is world-writable in every image.
-const dockerWork = "/tmp"
+// dockerTmp is the tmpfs that holds the work dir (cwd and HOME) inside a
+// container, and TMPDIR. The engine gives a tmpfs the mode of the image's
+// directory under it, and /tmp is world-writable in every image.
+const dockerTmp = "/tmp"
 
 // dockerOp bounds each call to the engine that is not the run itself.
 const dockerOp = 30 * time.Second
@@ -140,7 +141,7 @@ func (d *docker) kill(id string) {
 	d.cli.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: "KILL"})
 }
 
-func (d *docker) create(ctx context.Context, l Limits) (string, error) {
+func (d *docker) create(ctx context.Context, l Limits, work string) (string, error) {
 	tmpfs := "rw,exec,nosuid,nodev,mode=1777"
 	if l.Disk > 0 {
 		tmpfs += ",size=" + strconv.FormatInt(l.Disk, 10)
@@ -149,7 +150,7 @@ func (d *docker) create(ctx context.Context, l Limits) (string, error) {
 	hc := &container.HostConfig{
 		NetworkMode:    "none",
 		ReadonlyRootfs: true,
-		Tmpfs:          map[string]string{dockerWork: tmpfs, "/var/tmp": tmpfs},
+		Tmpfs:          map[string]string{dockerTmp: tmpfs, "/var/tmp": tmpfs},
 		ShmSize:        64 << 20,
 		CapDrop:        []string{"ALL"},
 		SecurityOpt:    []string{"no-new-privileges"},
@@ -178,19 +179,18 @@ func (d *docker) create(ctx context.Context, l Limits) (string, error) {
 		hc.Resources.PidsLimit = &p
 	}
 	cfg := &container.Config{
-		Image:           d.cfg.Image,
-		Cmd:             []string{d.cfg.Python, "-I", "-c", harnessSource, "stdio"},
-		Entrypoint:      []string{},
-		Env:             scrubbedEnv(dockerWork),
-		User:            "65534:65534",
-		Hostname:        "ccw-sandbox",
-		AttachStdin:     true,
-		AttachStdout:    true,
-		AttachStderr:    true,
-		OpenStdin:       true,
-		StdinOnce:       true,
-		NetworkDisabled: !l.Network,
-		Labels:          map[string]string{LabelOwner: d.owner},
+		Image:        d.cfg.Image,
+		Cmd:          []string{d.cfg.Python, "-I", "-c", harnessSource, "stdio"},
+		Entrypoint:   []string{},
+		Env:          scrubbedEnv(work, dockerTmp),
+		User:         "65534:65534",
+		Hostname:     "ccw-sandbox",
+		AttachStdin:  true,
+		AttachStdout: true,
+		AttachStderr: true,
+		OpenStdin:    true,
+		StdinOnce:    true,
+		Labels:       map[string]string{LabelOwner: d.owner},
 	}
 	res, err := d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hc})
 	if err != nil {
@@ -204,11 +204,12 @@ func (d *docker) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	nonce := newNonce()
 	// The engine would make a WorkingDir on the tmpfs with mode 0755, owned
 	// by root: the harness changes into the work dir itself.
-	job, err := encodeJob(j, l, nonce, harnessRlimits(l, true), dockerWork)
+	work := dockerTmp + "/" + workDirName(nonce)
+	job, err := encodeJob(j, l, nonce, harnessRlimits(l, true), work)
 	if err != nil {
 		return Result{}, err
 	}
-	id, err := d.create(ctx, l)
+	id, err := d.create(ctx, l, work)
 	if err != nil {
 		return Result{}, err
 	}
@@ -236,43 +237,26 @@ func (d *docker) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		outputW.CloseWithError(err)
 	}()
 	events := d.pidsEvents(id)
-
-	var killedAt string
-	var exit int64 = -1
-	timer := time.NewTimer(l.deadline())
-	defer timer.Stop()
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
-wait:
-	for {
+	exit := int64(-1)
+	ended := make(chan struct{})
+	var waitErr error
+	go func() {
 		select {
 		case r := <-wait.Result:
 			exit = r.StatusCode
-			break wait
-		case err := <-wait.Error:
-			return Result{}, fmt.Errorf("wait for container: %w", err)
-		case <-timer.C:
-			killedAt = "wall"
-		case limit := <-w.kill:
-			killedAt = limit
-		case <-tick.C:
-			if events != "" && readCounter(events, "max") > 0 {
-				killedAt = "pids"
-			}
-		case <-ctx.Done():
-			d.kill(id)
-			w.stop(drainWait, att.Close)
-			return Result{}, fmt.Errorf("run cancelled: %w", ctx.Err())
+		case waitErr = <-wait.Error:
 		}
-		if killedAt != "" {
-			d.kill(id)
-			select {
-			case <-wait.Result:
-			case <-wait.Error:
-			case <-time.After(dockerOp):
-			}
-			break wait
-		}
+		close(ended)
+	}()
+	sup := supervision{limits: l, watch: w, ended: ended, kill: func() { d.kill(id) }, grace: dockerOp,
+		pidsHit: func() bool { return events != "" && readCounter(events, "max") > 0 }}
+	killedAt, err := sup.await(ctx)
+	if err == nil && killedAt == "" && waitErr != nil {
+		err = fmt.Errorf("wait for container: %w", waitErr)
+	}
+	if err != nil && !errors.Is(err, errNotEnded) {
+		w.stop(drainWait, att.Close)
+		return Result{}, err
 	}
 	w.stop(drainWait, att.Close)
 	var end ending
@@ -282,6 +266,7 @@ wait:
 		return Result{}, err
 	}
 	r := w.coll.result(end)
+	blamePids(&r, w.coll.pidsRefused() || events != "" && readCounter(events, "max") > 0)
 	r.Output = w.out.text()
 	r.Duration = time.Since(start)
 	return r, nil

@@ -34,8 +34,10 @@ func TestDockerSweepsStaleContainers(t *testing.T) {
 	stale := create(strings.TrimSpace(string(host)) + ":999999999:1")
 	live := create(ownerID())
 	defer exec.Command("docker", "rm", "-f", live).Run()
-	c := DefaultConfig()
-	c.Backend, c.Image, c.Python, c.Mounts = "docker", sandboxtest.DockerImage, "/usr/bin/python3", sandboxtest.DockerMounts
+	c, err := ConfigFromValue(body(sandboxtest.BackendNamed("docker").Attrs))
+	if err != nil {
+		t.Fatal(err)
+	}
 	d, err := newDocker(c)
 	if err != nil {
 		t.Fatal(err)

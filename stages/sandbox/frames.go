@@ -36,6 +36,7 @@ type frame struct {
 	Name    string `json:"name"`
 	Status  string `json:"status"`
 	Message string `json:"message"`
+	PidsMax int64  `json:"pids_max"`
 }
 
 // collector accumulates the frames of one run. It is fed by one goroutine
@@ -49,7 +50,8 @@ type collector struct {
 	running string // name of the test started and not yet reported
 	all     *string
 	done    bool
-	noise   int // lines that were not ours
+	pidsMax int64 // forks refused by the pids limit, as the harness saw them
+	noise   int   // lines that were not ours
 }
 
 func newCollector(nonce string) *collector {
@@ -113,6 +115,7 @@ func (c *collector) line(line []byte) {
 		c.all = &m
 	case "done":
 		c.done = true
+		c.pidsMax = f.PidsMax
 	default:
 		c.noise++
 	}
@@ -131,6 +134,13 @@ func (c *collector) finished() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.done
+}
+
+// pidsRefused says whether the harness saw its pids limit refuse a fork.
+func (c *collector) pidsRefused() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pidsMax > 0
 }
 
 // ending describes how a run that did not finish came to an end.
@@ -171,6 +181,16 @@ func (c *collector) result(end ending) Result {
 		r.Tests = append(r.Tests, TestResult{Name: name, Status: status, Message: end.Message})
 	}
 	return r
+}
+
+// blamePids turns a failed run into one killed by the process limit when
+// that limit was reached: the failure (a fork or a thread start refused) is
+// then the limit's doing, and the tick that would have killed the run had
+// not come yet.
+func blamePids(r *Result, reached bool) {
+	if reached && r.Status == Fail {
+		r.Status, r.Limit = Killed, "pids"
+	}
 }
 
 // capture keeps the first max bytes of a stream and counts the rest.

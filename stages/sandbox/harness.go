@@ -37,6 +37,7 @@ type wireJob struct {
 	// Warm mode only: the run's work dir and the cgroup.procs files the
 	// forked child joins.
 	Dir     string   `json:"dir,omitempty"`
+	Tmp     string   `json:"tmp,omitempty"`
 	Cgroups []string `json:"cgroups,omitempty"`
 }
 

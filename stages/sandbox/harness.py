@@ -14,7 +14,7 @@
 #   {"t": "start", "name": N}                  a test started
 #   {"t": "test", "name": N, "status": S, "message": M}
 #   {"t": "all", "message": M}                 module-level failure (ALL)
-#   {"t": "done"}                              the job is over
+#   {"t": "done", "pids_max": N}               the job is over
 # Output the program writes through sys.stdout/sys.stderr goes to fd 1 (fd 2
 # with "stdio"), which the parent captures, caps and cuts.
 
@@ -301,8 +301,24 @@ def run_job(job, channel, output):
             message = "<exception %s could not be shown>" % type(e).__name__
         send({"t": "all", "message": message})
     output.flush()
-    send({"t": "done"})
+    send({"t": "done", "pids_max": _pids_refused()})
     _exit(0)
+
+
+def _pids_refused():
+    """How often this container's pids limit refused a fork, when the
+    container's own cgroup is mounted where Docker puts it (v1 or v2); the
+    parent cannot ask once the engine has removed the cgroup."""
+    for path in ("/sys/fs/cgroup/pids/pids.events", "/sys/fs/cgroup/pids.events"):
+        try:
+            with open(path) as f:
+                for line in f:
+                    key, _, value = line.partition(" ")
+                    if key == "max":
+                        return int(value)
+        except (OSError, ValueError):
+            pass
+    return 0
 
 
 def _read_job(fd):
@@ -342,6 +358,7 @@ def fresh_main():
         channel = _Channel(3, job["nonce"])
     output = _Output(1)
     if job.get("cwd"):
+        os.makedirs(job["cwd"], 0o700, exist_ok=True)
         os.chdir(job["cwd"])
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)

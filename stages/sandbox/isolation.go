@@ -133,7 +133,7 @@ func (iso *isolation) warn() {
 
 // probe starts the init in probe mode with the given namespaces.
 func probe(flags uintptr, userns, root bool) (initStatus, error) {
-	dir, err := makeWorkDir("")
+	dir, err := makeWorkDir(workBase())
 	if err != nil {
 		return initStatus{}, err
 	}

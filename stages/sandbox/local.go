@@ -2,8 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -20,13 +20,16 @@ type local struct {
 	cfg  Config
 	base string     // where work dirs are made
 	iso  *isolation // nil: a plain child process (isolation = "none")
+
+	mu      sync.Mutex
+	running map[*initProc]bool // killed by close
 }
 
 func newLocal(c Config) (*local, error) {
 	if _, err := os.Stat(c.Python); err != nil {
 		return nil, fmt.Errorf("python interpreter: %w", err)
 	}
-	b := &local{cfg: c, base: os.TempDir()}
+	b := &local{cfg: c, base: workBase(), running: map[*initProc]bool{}}
 	if c.Isolation != "none" {
 		b.iso = detectIsolation()
 		if c.Isolation == "strict" && len(b.iso.missing) > 0 {
@@ -37,7 +40,15 @@ func newLocal(c Config) (*local, error) {
 	return b, nil
 }
 
-func (b *local) close() error { return nil }
+// close kills the runs in flight.
+func (b *local) close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for p := range b.running {
+		p.kill()
+	}
+	return nil
+}
 
 // drainWait bounds how long the streams are read after the process ended.
 const drainWait = 2 * time.Second
@@ -47,11 +58,21 @@ const pollEvery = 50 * time.Millisecond
 
 func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	start := time.Now()
-	dir, err := makeWorkDir(b.base)
-	if err != nil {
-		return Result{}, err
+	nonce := newNonce()
+	dir, tmp := "", ""
+	if b.iso != nil && b.iso.viaInit && b.iso.flags&syscall.CLONE_NEWNS != 0 {
+		// The init makes it in the run's private /tmp, which ends with the
+		// run: nothing is made on the host.
+		dir, tmp = "/tmp/"+workDirName(nonce), "/tmp"
+	} else {
+		var err error
+		if dir, err = makeWorkDir(b.base); err != nil {
+			return Result{}, err
+		}
+		defer removeWorkDir(dir)
+		tmp = dir
 	}
-	defer removeWorkDir(dir)
+	var err error
 	var group *runGroup
 	if b.iso != nil && b.iso.cg != nil {
 		if group, err = b.iso.cg.newGroup(l); err != nil {
@@ -59,7 +80,6 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		}
 		defer group.remove()
 	}
-	nonce := newNonce()
 	job, err := encodeJob(j, l, nonce, harnessRlimits(l, group != nil), "")
 	if err != nil {
 		return Result{}, err
@@ -69,11 +89,19 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		return Result{}, err
 	}
 	defer p.closeAll()
-	proc, err := b.start(dir, l, p, group)
+	proc, err := b.start(dir, tmp, l, p, group)
 	if err != nil {
 		return Result{}, err
 	}
 	p.closeChildEnds()
+	b.mu.Lock()
+	b.running[proc] = true
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		delete(b.running, proc)
+		b.mu.Unlock()
+	}()
 
 	w := newWatch(nonce, l)
 	w.follow(p.resR, p.outR)
@@ -83,36 +111,16 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	}()
 	waited := make(chan struct{})
 	go func() { proc.cmd.Wait(); close(waited) }()
-
-	var killedAt string
-	timer := time.NewTimer(l.deadline())
-	defer timer.Stop()
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
-wait:
-	for {
-		select {
-		case <-waited:
-			break wait
-		case <-timer.C:
-			killedAt = "wall"
-		case limit := <-w.kill:
-			killedAt = limit
-		case <-tick.C:
-			if group != nil && group.pidsHits() > 0 {
-				killedAt = "pids"
-			}
-		case <-ctx.Done():
-			proc.kill()
-			<-waited
-			w.stop(drainWait, p.unblock)
-			return Result{}, fmt.Errorf("run cancelled: %w", ctx.Err())
-		}
-		if killedAt != "" {
-			proc.kill()
-			<-waited
-			break wait
-		}
+	var pidsHit func() bool
+	if group != nil {
+		pidsHit = func() bool { return group.pidsHits() > 0 }
+	}
+	// A killed process always ends: the grace is only a bound.
+	sup := supervision{limits: l, watch: w, ended: waited, pidsHit: pidsHit, kill: proc.kill, grace: killWait}
+	killedAt, err := sup.await(ctx)
+	if err != nil && !errors.Is(err, errNotEnded) {
+		w.stop(drainWait, p.unblock)
+		return Result{}, err
 	}
 	proc.kill() // whatever the program left behind
 	w.stop(drainWait, p.unblock)
@@ -123,6 +131,7 @@ wait:
 		return Result{}, err
 	}
 	r := w.coll.result(end)
+	blamePids(&r, group != nil && group.pidsHits() > 0)
 	r.Output = w.out.text()
 	r.Duration = time.Since(start)
 	return r, nil
@@ -130,12 +139,12 @@ wait:
 
 // start launches python for one run: through our init when the binary has
 // one, otherwise as a plain child in its own process group.
-func (b *local) start(dir string, l Limits, p *pipes, group *runGroup) (*initProc, error) {
+func (b *local) start(dir, tmp string, l Limits, p *pipes, group *runGroup) (*initProc, error) {
 	argv := []string{b.cfg.Python, "-I", "-c", harnessSource}
 	if b.iso == nil || !b.iso.viaInit {
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Dir = dir
-		cmd.Env = scrubbedEnv(dir)
+		cmd.Env = scrubbedEnv(dir, tmp)
 		cmd.Stdin = p.jobR
 		cmd.Stdout = p.outW
 		cmd.Stderr = p.outW
@@ -151,7 +160,7 @@ func (b *local) start(dir string, l Limits, p *pipes, group *runGroup) (*initPro
 	}
 	iso := b.iso
 	spec := initSpec{
-		Argv: argv, Env: scrubbedEnv(dir), Dir: dir, UID: -1, GID: -1,
+		Argv: argv, Env: scrubbedEnv(dir, tmp), Dir: dir, UID: -1, GID: -1,
 		Rlimits: initRlimits(l, group != nil),
 	}
 	if group != nil {
@@ -169,108 +178,6 @@ func (b *local) start(dir string, l Limits, p *pipes, group *runGroup) (*initPro
 		flags &^= syscall.CLONE_NEWNET
 	}
 	return startInit(spec, flags, iso.userns, p.files(), group)
-}
-
-// pipes are the three channels between us and a harness process.
-type pipes struct {
-	jobR, jobW *os.File // the job, on the child's stdin
-	outR, outW *os.File // the program's stdout and stderr
-	resR, resW *os.File // the result channel (the child's fd 3)
-}
-
-func newPipes() (*pipes, error) {
-	var p pipes
-	var err error
-	if p.jobR, p.jobW, err = os.Pipe(); err != nil {
-		return nil, fmt.Errorf("pipe: %w", err)
-	}
-	if p.outR, p.outW, err = os.Pipe(); err != nil {
-		p.closeAll()
-		return nil, fmt.Errorf("pipe: %w", err)
-	}
-	if p.resR, p.resW, err = os.Pipe(); err != nil {
-		p.closeAll()
-		return nil, fmt.Errorf("pipe: %w", err)
-	}
-	return &p, nil
-}
-
-func (p *pipes) closeChildEnds() {
-	for _, f := range []*os.File{p.jobR, p.outW, p.resW} {
-		if f != nil {
-			f.Close()
-		}
-	}
-}
-
-func (p *pipes) closeAll() {
-	for _, f := range []*os.File{p.jobR, p.jobW, p.outR, p.outW, p.resR, p.resW} {
-		if f != nil {
-			f.Close()
-		}
-	}
-}
-
-// watch follows the two streams of a run: result frames and output.
-type watch struct {
-	coll *collector
-	out  *capture
-	kill chan string // a limit the streams saw broken ("output")
-	wg   sync.WaitGroup
-}
-
-func newWatch(nonce string, l Limits) *watch {
-	w := &watch{coll: newCollector(nonce), kill: make(chan string, 1)}
-	w.out = &capture{max: l.Output, kill: l.OutputKill, over: func() {
-		select {
-		case w.kill <- "output":
-		default:
-		}
-	}}
-	return w
-}
-
-func (w *watch) follow(res, out io.Reader) {
-	w.wg.Add(2)
-	go func() { defer w.wg.Done(); w.coll.read(res) }()
-	go func() { defer w.wg.Done(); w.out.read(out) }()
-}
-
-// stop waits for both readers to reach EOF, but no longer than d: after d
-// it calls unblock (which must make the readers return), because a process
-// that escaped the kill may still hold the streams open.
-func (w *watch) stop(d time.Duration, unblock func()) {
-	done := make(chan struct{})
-	go func() { w.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(d):
-		unblock()
-		<-done
-	}
-}
-
-// unblock makes reads of the run's streams return.
-func (p *pipes) unblock() {
-	p.resR.SetReadDeadline(time.Now())
-	p.outR.SetReadDeadline(time.Now())
-}
-
-// limitEnding is how a run ends when we killed it at limit.
-func limitEnding(limit string, l Limits) ending {
-	switch limit {
-	case "wall":
-		return ending{Status: Timeout, Limit: "wall", Message: fmt.Sprintf("Timed out! (killed %s after the %s wall-time limit)", killGrace, l.Timeout)}
-	case "memory":
-		return ending{Status: OOM, Limit: "memory", Message: fmt.Sprintf("killed: out of memory (limit %s)", FormatSize(l.Memory))}
-	case "output":
-		return ending{Status: Killed, Limit: "output", Message: fmt.Sprintf("killed: wrote more than %s of output", FormatSize(l.OutputKill))}
-	case "pids":
-		return ending{Status: Killed, Limit: "pids", Message: fmt.Sprintf("killed: reached the limit of %d processes/threads", l.Pids)}
-	case "fsize":
-		return ending{Status: Killed, Limit: "fsize", Message: fmt.Sprintf("killed: wrote a file larger than %s", FormatSize(l.FileSize))}
-	}
-	return ending{Status: Killed, Limit: limit, Message: "killed: limit " + limit}
 }
 
 // ending is how a run ends when its process exited by itself before the

@@ -130,7 +130,7 @@ func (b *warm) start(l Limits) (*worker, error) {
 	w := &worker{ctl: fc.(*net.UnixConn), msgs: make(chan workerMsg, 4), dead: make(chan struct{})}
 	home := "/tmp/ccw-worker-" + strconv.FormatInt(n, 10)
 	if !b.privateMounts() {
-		if home, err = makeWorkDir(""); err != nil {
+		if home, err = makeWorkDir(workBase()); err != nil {
 			w.ctl.Close()
 			return nil, err
 		}
@@ -150,7 +150,11 @@ func (b *warm) start(l Limits) (*worker, error) {
 	defer outW.Close()
 	w.out = &capture{max: 64 << 10}
 	go func() { w.out.read(outR); outR.Close() }()
-	env := append(scrubbedEnv(home), "CCW_PRELOAD="+strings.Join(b.cfg.Preload, ","))
+	tmp := "/tmp"
+	if w.hostDir != "" {
+		tmp = home
+	}
+	env := append(scrubbedEnv(home, tmp), "CCW_PRELOAD="+strings.Join(b.cfg.Preload, ","))
 	if b.iso.user {
 		env = append(env, "CCW_UID="+strconv.Itoa(nobody))
 	}

@@ -2,8 +2,7 @@ package sandbox
 
 import (
 	"context"
-	"fmt"
-	"strconv"
+	"errors"
 	"syscall"
 	"time"
 )
@@ -39,9 +38,10 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 	}
 	nonce := newNonce()
 	wj := wireJob{Nonce: nonce, Code: j.Code, Test: j.Test, Alarm: l.alarm().Seconds(),
-		Rlimits: harnessRlimits(l, group != nil), Dir: "/tmp/ccw-run-" + strconv.Itoa(w.runs) + "-" + nonce[:8]}
+		Rlimits: harnessRlimits(l, group != nil), Dir: "/tmp/" + workDirName(nonce), Tmp: "/tmp"}
 	if w.hostDir != "" {
-		wj.Dir = w.hostDir + "/run-" + strconv.Itoa(w.runs)
+		wj.Dir = w.hostDir + "/" + workDirName(nonce)
+		wj.Tmp = wj.Dir
 	}
 	if group != nil {
 		wj.Cgroups = group.procsFiles()
@@ -68,46 +68,45 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 		}
 		w.send([]byte(`{"t":"kill"}`))
 	}
-	var killedAt string
+	// The worker reports the end of the child; a worker that died ends it too.
+	var reported *workerMsg // written by the goroutine before it closes ended
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		for {
+			select {
+			case m := <-w.msgs:
+				if m.T == "exit" {
+					reported = &m
+					return
+				}
+			case <-w.dead:
+				return
+			}
+		}
+	}()
+	var pidsHit func() bool
+	if group != nil {
+		pidsHit = func() bool { return group.pidsHits() > 0 }
+	}
+	sup := supervision{limits: l, watch: wt, ended: ended, pidsHit: pidsHit, kill: kill, grace: killWait}
+	killedAt, err := sup.await(ctx)
+	switch {
+	case errors.Is(err, errNotEnded):
+		replace = true // a worker that does not report its child is not trusted again
+	case err != nil:
+		wt.stop(drainWait, p.unblock)
+		return Result{}, true, err
+	}
 	var exit *workerMsg
-	timer := time.NewTimer(l.deadline())
-	defer timer.Stop()
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
-	var killTimer <-chan time.Time
-wait:
-	for {
-		select {
-		case m := <-w.msgs:
-			if m.T == "exit" {
-				exit = &m
-				break wait
-			}
-		case <-w.dead:
-			replace = true
-			break wait
-		case <-timer.C:
-			killedAt = "wall"
-		case limit := <-wt.kill:
-			killedAt = limit
-		case <-tick.C:
-			if group != nil && group.pidsHits() > 0 {
-				killedAt = "pids"
-			}
-		case <-killTimer:
-			replace = true
-			break wait
-		case <-ctx.Done():
-			kill()
-			b.awaitExit(w)
-			wt.stop(drainWait, p.unblock)
-			return Result{}, true, fmt.Errorf("run cancelled: %w", ctx.Err())
+	select {
+	case <-ended:
+		exit = reported
+		if exit == nil {
+			replace = true // the worker died
 		}
-		if killedAt != "" && killTimer == nil {
-			kill()
-			killTimer = time.After(killWait)
-			timer.Stop()
-		}
+	default:
+		replace = true
 	}
 	if group != nil {
 		group.kill() // whatever the child left in its cgroup
@@ -129,39 +128,7 @@ wait:
 		end = exitStatusEnding(exit.Exit, syscall.Signal(exit.Signal), group, l)
 	}
 	r = wt.coll.result(end)
+	blamePids(&r, group != nil && group.pidsHits() > 0)
 	r.Output = wt.out.text()
 	return r, replace, nil
-}
-
-// awaitExit waits (bounded) for the exit report of a killed child.
-func (b *warm) awaitExit(w *worker) {
-	deadline := time.After(killWait)
-	for {
-		select {
-		case m := <-w.msgs:
-			if m.T == "exit" {
-				return
-			}
-		case <-w.dead:
-			return
-		case <-deadline:
-			return
-		}
-	}
-}
-
-// exitStatusEnding is how a run ends when python exited (code) or died
-// (sig) before the harness sent its verdict.
-func exitStatusEnding(code int, sig syscall.Signal, group *runGroup, l Limits) ending {
-	if sig == syscall.SIGKILL && group != nil && group.ooms() > 0 {
-		return limitEnding("memory", l)
-	}
-	switch {
-	case sig == syscall.SIGXFSZ:
-		return limitEnding("fsize", l)
-	case sig > 0:
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process died of signal %d (%s)", int(sig), sig)}
-	default:
-		return ending{Status: Crash, Message: fmt.Sprintf("crashed: the process exited with status %d before the tests finished", code)}
-	}
 }

@@ -5,12 +5,37 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
-// makeWorkDir creates a private, empty directory for one run under base
-// (os.TempDir() when empty).
+// workBase is where work dirs are made on the host when a run has no
+// private /tmp: os.TempDir() if every user can pass through it (python may
+// run as nobody), /tmp otherwise.
+func workBase() string {
+	d := os.TempDir()
+	if st, err := os.Stat(d); err == nil && st.Mode().Perm()&0o001 != 0 {
+		return d
+	}
+	return "/tmp"
+}
+
+// workDirName names a run's work dir the way Python's tempfile names the
+// TemporaryDirectory BigCodeBench runs in: "tmp" and eight letters or
+// digits. Tests see the path (some split it on "-" or "_"), so its shape is
+// part of the semantics.
+func workDirName(nonce string) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := []byte("tmp")
+	for i := 0; i < 8; i++ {
+		n, _ := strconv.ParseUint(nonce[2*i:2*i+2], 16, 8)
+		b = append(b, alphabet[int(n)%len(alphabet)])
+	}
+	return string(b)
+}
+
+// makeWorkDir creates a private, empty directory for one run under base.
 func makeWorkDir(base string) (string, error) {
-	dir, err := os.MkdirTemp(base, "ccw-run-")
+	dir, err := os.MkdirTemp(base, "tmp")
 	if err != nil {
 		return "", fmt.Errorf("create work dir: %w", err)
 	}
@@ -44,12 +69,14 @@ func removeWorkDir(dir string) error {
 }
 
 // scrubbedEnv is the whole environment of a run: nothing of ours (API keys
-// above all) is passed on.
-func scrubbedEnv(home string) []string {
+// above all) is passed on. home is the work dir; tmp is /tmp where the run
+// has a private one (as BigCodeBench's tests expect tempfile to use), the
+// work dir otherwise.
+func scrubbedEnv(home, tmp string) []string {
 	return []string{
 		"PATH=/usr/local/bin:/usr/bin:/bin",
 		"HOME=" + home,
-		"TMPDIR=" + home,
+		"TMPDIR=" + tmp,
 		"LANG=C.UTF-8",
 		"TZ=UTC",
 		"OMP_NUM_THREADS=1",

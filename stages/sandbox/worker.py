@@ -153,17 +153,29 @@ def _reap():
 
 
 def _leaks(home):
-    """What a job left behind in the worker's namespace; "" when nothing.
-    Only meaningful where the worker has private /tmp, /var/tmp, /dev/shm
-    and /proc (the parent only asks when it gave it those)."""
+    """What a job left behind in the worker's namespace that could reach the
+    next job; "" when nothing. Files in the private /tmp, /var/tmp and
+    /dev/shm are removed (the next job then finds what a fresh run would);
+    what cannot be removed, live processes and System V IPC objects are
+    reported, and the parent replaces the worker. Only meaningful where the
+    worker has a private /tmp and /proc (the parent only asks then)."""
+    import shutil
+
     found = []
     for d in ("/tmp", "/var/tmp", "/dev/shm"):
         try:
             names = [n for n in os.listdir(d) if os.path.join(d, n) != home]
         except OSError:
             continue
-        if names:
-            found.append("%s: %s" % (d, ", ".join(sorted(names)[:5])))
+        for n in names:
+            p = os.path.join(d, n)
+            try:
+                if os.path.isdir(p) and not os.path.islink(p):
+                    shutil.rmtree(p)
+                else:
+                    os.remove(p)
+            except OSError:
+                found.append(p)
     me = str(os.getpid())
     try:
         others = [p for p in os.listdir("/proc") if p.isdigit() and p not in (me, "1")]
@@ -178,7 +190,7 @@ def _leaks(home):
                     found.append("System V " + kind)
         except OSError:
             pass
-    return "; ".join(found)
+    return "; ".join(found[:10])
 
 
 def _worker_child(job, out_fd, chan_fd, work, uid):
@@ -196,7 +208,7 @@ def _worker_child(job, out_fd, chan_fd, work, uid):
     os.closerange(4, 1 << 16)
     os.chdir(work)
     os.environ["HOME"] = work
-    os.environ["TMPDIR"] = work
+    os.environ["TMPDIR"] = job.get("tmp") or work
     tempfile.tempdir = None
     sys.argv = ["-c"]
     _apply_rlimits(job.get("rlimits"))

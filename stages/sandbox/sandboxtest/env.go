@@ -48,6 +48,7 @@ type libError struct {
 	out string
 }
 
+// Error implements error.
 func (e *libError) Error() string { return e.err.Error() + ": " + e.out }
 
 // DataDir returns the shared data directory.
@@ -58,9 +59,6 @@ func DataDir(t testing.TB) string {
 
 // DockerImage is the test image .ci/docker.sh builds.
 const DockerImage = "ccw-sandbox-test:latest"
-
-// DockerMounts run the host's Python and libraries in DockerImage.
-var DockerMounts = []string{"/usr:/usr:ro", "/etc/alternatives:/etc/alternatives:ro"}
 
 // NeedDocker makes sure a Docker engine answers and has DockerImage.
 func NeedDocker(t testing.TB) {
