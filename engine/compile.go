@@ -2,8 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/ccw-dev/ccw/pipelines"
@@ -27,13 +28,13 @@ func Compile(cfg *pipelines.Config, scope *pipelines.Scope, set *stages.Set) (*P
 
 	resVars := map[string]cty.Value{}
 	p.resourceVars = resVars
-	for _, typ := range sortedKeys(cfg.Resources) {
+	for _, typ := range slices.Sorted(maps.Keys(cfg.Resources)) {
 		kind, ok := set.Blocks.Get(typ)
 		if !ok {
 			continue
 		}
 		objs := map[string]cty.Value{}
-		for _, name := range sortedKeys(cfg.Resources[typ]) {
+		for _, name := range slices.Sorted(maps.Keys(cfg.Resources[typ])) {
 			rp, moreDiags := openResource(kind, cfg.Resources[typ][name], base)
 			diags = append(diags, moreDiags...)
 			if rp != nil {
@@ -46,7 +47,7 @@ func Compile(cfg *pipelines.Config, scope *pipelines.Scope, set *stages.Set) (*P
 		resVars[typ] = objectOrEmpty(objs)
 	}
 
-	for _, name := range sortedKeys(cfg.Tasks) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Tasks)) {
 		tp, moreDiags := compileTasks(set.Tasks, cfg.Tasks[name], base)
 		diags = append(diags, moreDiags...)
 		if tp != nil {
@@ -219,7 +220,7 @@ func checkTaskFields(expr hcl.Expression, taskType cty.Type) hcl.Diagnostics {
 		return nil
 	}
 	var diags hcl.Diagnostics
-	fields := sortedKeys(taskType.AttributeTypes())
+	fields := slices.Sorted(maps.Keys(taskType.AttributeTypes()))
 	for _, t := range expr.Variables() {
 		if t.RootName() != "task" || len(t) < 2 {
 			continue
@@ -271,13 +272,4 @@ func objectOrEmpty(m map[string]cty.Value) cty.Value {
 		return cty.EmptyObjectVal
 	}
 	return cty.ObjectVal(m)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

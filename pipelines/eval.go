@@ -2,8 +2,9 @@ package pipelines
 
 import (
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -60,19 +61,19 @@ func (p *Parser) Evaluate(cfg *Config, overrides map[string]string) (*Scope, hcl
 	var diags hcl.Diagnostics
 	s := &Scope{Dir: cfg.Dir, Vars: map[string]cty.Value{}, Locals: map[string]cty.Value{}, Functions: Functions(cfg.Dir, p.vocab.Functions)}
 
-	for _, name := range sortedKeys(overrides) {
+	for _, name := range slices.Sorted(maps.Keys(overrides)) {
 		if _, ok := cfg.Variables[name]; !ok {
 			detail := fmt.Sprintf("--var %s=...: the pipeline declares no variable %q.", name, name)
-			if sug := Suggest(name, sortedKeys(cfg.Variables)); sug != "" {
+			if sug := Suggest(name, slices.Sorted(maps.Keys(cfg.Variables))); sug != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", sug)
 			}
 			if len(cfg.Variables) > 0 {
-				detail += " Declared: " + strings.Join(sortedKeys(cfg.Variables), ", ") + "."
+				detail += " Declared: " + strings.Join(slices.Sorted(maps.Keys(cfg.Variables)), ", ") + "."
 			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Value for undeclared variable", Detail: detail})
 		}
 	}
-	for _, name := range sortedKeys(cfg.Variables) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Variables)) {
 		v := cfg.Variables[name]
 		raw, given := overrides[name]
 		switch {
@@ -134,7 +135,7 @@ func (p *Parser) evalLocals(cfg *Config, s *Scope) hcl.Diagnostics {
 	}
 	for len(pending) > 0 {
 		progress := false
-		for _, name := range sortedKeys(pending) {
+		for _, name := range slices.Sorted(maps.Keys(pending)) {
 			l := pending[name]
 			ready := true
 			for _, t := range l.Expr.Variables() {
@@ -159,7 +160,7 @@ func (p *Parser) evalLocals(cfg *Config, s *Scope) hcl.Diagnostics {
 			progress = true
 		}
 		if !progress {
-			names := sortedKeys(pending)
+			names := slices.Sorted(maps.Keys(pending))
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Cycle between local values",
@@ -193,7 +194,5 @@ func Overrides(args []string) (map[string]string, error) {
 
 // VariableNames lists declared variables, for help texts.
 func (c *Config) VariableNames() []string {
-	names := sortedKeys(c.Variables)
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(c.Variables))
 }

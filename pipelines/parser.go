@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/ccw-dev/ccw/engine/dag"
@@ -250,7 +251,7 @@ func (p *Parser) decodeExperiment(block *hcl.Block) (*Experiment, hcl.Diagnostic
 	seen := map[string]hcl.Range{}
 	for _, sb := range content.Blocks {
 		kind, name := sb.Labels[0], sb.Labels[1]
-		if !contains(p.vocab.StageKinds, kind) {
+		if !slices.Contains(p.vocab.StageKinds, kind) {
 			detail := fmt.Sprintf("There is no stage kind %q.", kind)
 			if s := Suggest(kind, p.vocab.StageKinds); s != "" {
 				detail += fmt.Sprintf(" Did you mean %q?", s)
@@ -294,15 +295,6 @@ func (e *Experiment) StageGraph() *dag.Graph {
 		}
 	}
 	return g
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func join(list []string) string {

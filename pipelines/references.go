@@ -2,6 +2,8 @@ package pipelines
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,18 +67,18 @@ func (p *Parser) checkReferences(cfg *Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	plain := func(what string) *scope { return &scope{what: what, cfg: cfg} }
 
-	for _, name := range sortedKeys(cfg.Locals) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Locals)) {
 		for _, t := range cfg.Locals[name].Expr.Variables() {
 			diags = append(diags, plain("a local value").check(t)...)
 		}
 	}
-	for _, name := range sortedKeys(cfg.Tasks) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Tasks)) {
 		for _, t := range bodyTraversals(cfg.Tasks[name].Body) {
 			diags = append(diags, plain("a tasks block").check(t)...)
 		}
 	}
-	for _, typ := range sortedKeys(cfg.Resources) {
-		for _, name := range sortedKeys(cfg.Resources[typ]) {
+	for _, typ := range slices.Sorted(maps.Keys(cfg.Resources)) {
+		for _, name := range slices.Sorted(maps.Keys(cfg.Resources[typ])) {
 			for _, t := range bodyTraversals(cfg.Resources[typ][name].Body) {
 				diags = append(diags, plain("a "+typ+" block").check(t)...)
 			}
@@ -86,7 +88,7 @@ func (p *Parser) checkReferences(cfg *Config) hcl.Diagnostics {
 		if e.Tasks != "" {
 			if _, ok := cfg.Tasks[e.Tasks]; !ok {
 				detail := fmt.Sprintf("There is no tasks block named %q.", e.Tasks)
-				if s := Suggest(e.Tasks, sortedKeys(cfg.Tasks)); s != "" {
+				if s := Suggest(e.Tasks, slices.Sorted(maps.Keys(cfg.Tasks))); s != "" {
 					detail += fmt.Sprintf(" Did you mean tasks.%s?", s)
 				}
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared tasks block", Detail: detail, Subject: e.TasksExpr.Range().Ptr()})
@@ -125,7 +127,7 @@ func (sc *scope) roots() []string {
 		r = append(r, "task")
 	}
 	if sc.resources {
-		r = append(r, sortedKeys(sc.cfg.Resources)...)
+		r = append(r, slices.Sorted(maps.Keys(sc.cfg.Resources))...)
 	}
 	if sc.stages != nil {
 		r = append(r, sc.vocabKinds...)
@@ -159,7 +161,7 @@ func (sc *scope) check(t hcl.Traversal) hcl.Diagnostics {
 		if !ok {
 			return errf("Invalid reference", fmt.Sprintf("A reference to a %s must name it, like %s.NAME.", kind, root))
 		}
-		if contains(names, name) {
+		if slices.Contains(names, name) {
 			return nil
 		}
 		detail := fmt.Sprintf("There is no %s named %q.", kind, name)
@@ -170,9 +172,9 @@ func (sc *scope) check(t hcl.Traversal) hcl.Diagnostics {
 	}
 	switch {
 	case root == "var":
-		return named("variable", sortedKeys(sc.cfg.Variables))
+		return named("variable", slices.Sorted(maps.Keys(sc.cfg.Variables)))
 	case root == "local":
-		return named("local value", sortedKeys(sc.cfg.Locals))
+		return named("local value", slices.Sorted(maps.Keys(sc.cfg.Locals)))
 	case root == "path":
 		return named("path value", []string{"cwd", "dir"})
 	case root == "task" && sc.task:
@@ -181,8 +183,8 @@ func (sc *scope) check(t hcl.Traversal) hcl.Diagnostics {
 		}
 		return nil // fields are checked against the task source's type by the engine
 	case sc.resources && sc.cfg.Resources[root] != nil:
-		return named(root+" block", sortedKeys(sc.cfg.Resources[root]))
-	case sc.stages != nil && contains(sc.vocabKinds, root):
+		return named(root+" block", slices.Sorted(maps.Keys(sc.cfg.Resources[root])))
+	case sc.stages != nil && slices.Contains(sc.vocabKinds, root):
 		var names []string
 		for _, s := range sc.stages.Stages {
 			if s.Kind == root {
@@ -207,13 +209,4 @@ func (sc *scope) check(t hcl.Traversal) hcl.Diagnostics {
 	}
 	detail += " Available here: " + strings.Join(roots, ", ") + "."
 	return errf("Unknown reference", detail)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
