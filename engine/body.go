@@ -5,6 +5,7 @@ import (
 
 	"github.com/ccw-dev/ccw/stages"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -17,7 +18,8 @@ type boundAttr struct {
 }
 
 // bindBody matches body against schema: unknown attributes (with
-// did-you-mean) and missing required ones are reported.
+// did-you-mean) and missing required ones are reported, and so are secret
+// attributes whose value is not read from the environment.
 func bindBody(body hcl.Body, schema stages.Schema) ([]boundAttr, hcl.Diagnostics) {
 	hs := &hcl.BodySchema{}
 	for _, a := range schema {
@@ -29,9 +31,43 @@ func bindBody(body hcl.Body, schema stages.Schema) ([]boundAttr, hcl.Diagnostics
 		out[i].Attr = a
 		if attr, ok := content.Attributes[a.Name]; ok {
 			out[i].Expr = attr.Expr
+			if a.Secret && !readsEnv(attr.Expr) && !isNull(attr.Expr) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Secret not read from the environment",
+					Detail: fmt.Sprintf("%s is a secret: pipeline files are committed and shared, so it must come from the environment, "+
+						"like %s = env(\"OPENAI_API_KEY\"), not from the file or a variable.", a.Name, a.Name),
+					Subject: attr.Expr.Range().Ptr(),
+					Extra:   SecretSource{Range: attr.Expr.Range()},
+				})
+			}
 		}
 	}
 	return out, diags
+}
+
+// SecretSource marks a diagnostic whose subject holds a secret written in
+// the file: whoever renders the source snippet must mask that range.
+type SecretSource struct{ Range hcl.Range }
+
+// readsEnv reports whether expr calls env() somewhere.
+func readsEnv(expr hcl.Expression) bool {
+	found := false
+	if e, ok := expr.(hclsyntax.Expression); ok {
+		hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
+			if call, ok := n.(*hclsyntax.FunctionCallExpr); ok && call.Name == "env" {
+				found = true
+			}
+			return nil
+		})
+	}
+	return found
+}
+
+// isNull reports whether expr is the literal null.
+func isNull(expr hcl.Expression) bool {
+	lit, ok := expr.(*hclsyntax.LiteralValueExpr)
+	return ok && lit.Val.IsNull()
 }
 
 // evalBody evaluates bound attributes into an object value. Absent

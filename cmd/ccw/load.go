@@ -45,7 +45,7 @@ func (l *loaded) printDiags(w io.Writer, diags hcl.Diagnostics) {
 	}
 	diags = sortedDiags(diags)
 	width, color := termInfo(w)
-	dw := hcl.NewDiagnosticTextWriter(w, l.parser.Files(), width, color)
+	dw := hcl.NewDiagnosticTextWriter(w, maskSecrets(l.parser.Files(), diags), width, color)
 	_ = dw.WriteDiagnostics(diags)
 	errs, warns := 0, 0
 	for _, d := range diags {
@@ -77,6 +77,41 @@ func compileFile(path string, overrides map[string]string, datasetDir string) (*
 		}
 	}
 	return l, diags
+}
+
+// maskSecrets returns files with every secret that a diagnostic points at
+// overwritten by asterisks, so that rendering the snippet cannot print it.
+func maskSecrets(files map[string]*hcl.File, diags hcl.Diagnostics) map[string]*hcl.File {
+	var out map[string]*hcl.File
+	for _, d := range diags {
+		sec, ok := d.Extra.(engine.SecretSource)
+		if !ok {
+			continue
+		}
+		f := files[sec.Range.Filename]
+		if f == nil {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]*hcl.File, len(files))
+			for k, v := range files {
+				out[k] = v
+			}
+		}
+		b := append([]byte(nil), out[sec.Range.Filename].Bytes...)
+		for i := sec.Range.Start.Byte; i < sec.Range.End.Byte && i < len(b); i++ {
+			if b[i] != '\n' {
+				b[i] = '*'
+			}
+		}
+		masked := *f
+		masked.Bytes = b
+		out[sec.Range.Filename] = &masked
+	}
+	if out == nil {
+		return files
+	}
+	return out
 }
 
 // sortedDiags orders diagnostics by file and position, those without a

@@ -25,3 +25,9 @@ experimnt "e" { # ERROR: Unsupported block type
 experiment "e" {
   tasks = tasks.missing # ERROR: Reference to undeclared tasks block
 }
+
+model "leaky" {
+  provider = "openai"
+  name     = "gpt-4o"
+  api_key  = "sk-live-0123456789" # ERROR: Secret not read from the environment
+}
