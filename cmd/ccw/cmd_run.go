@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -106,7 +107,7 @@ var statusOrder = []struct{ key, label string }{
 
 func printSummary(e *env, res *engine.Result, plan bool) {
 	t := res.Tasks
-	fmt.Fprintf(e.stdout, "experiment %s: %d tasks from %s %s (%s)\n", res.Experiment.Name, len(t.IDs), t.Source, t.Split, shortDigest(t.Digest))
+	fmt.Fprintf(e.stdout, "experiment %s: %d tasks from %s (%s)\n", res.Experiment.Name, len(t.IDs), strings.TrimSpace(t.Source+" "+t.Split), shortDigest(t.Digest))
 	if !plan {
 		scored, excluded := 0, 0
 		for _, r := range res.Rows {
