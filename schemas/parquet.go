@@ -38,7 +38,12 @@ func (t *Table) Write(path string, rows any) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCreatedBy("ccw"))
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCreatedBy("ccw"),
+		// No dictionary pages: a column whose dictionary outgrows its page
+		// falls back to plain pages, and arrow-go then writes the chunk's
+		// page-encoding stats in Go map order, so that two writes of the
+		// same rows differ in a few bytes. zstd does the dictionary's work.
+		parquet.WithDictionaryDefault(false))
 	w, err := pqarrow.NewFileWriter(t.schema, f, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		f.Close()
