@@ -1,8 +1,10 @@
 package score
 
 import (
+	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/ccw-dev/ccw/schemas"
 )
@@ -100,35 +102,57 @@ func FirstErrorLine(r schemas.Turn) string {
 // exceptionLine returns the line of a Python traceback that names the
 // exception ("AssertionError: 3 != 2.5"): the first unindented line after
 // the frames of the last traceback. Lines a message adds after it (an
-// assertEqual diff) are not it. Text that is no traceback gives its last
-// non-blank line.
+// assertEqual diff) are not it, unless the line is a bare "LookupError:"
+// whose message starts on the next line (nltk, numpy's assert_equal); then
+// the first line of that message is added. Text that is no traceback gives
+// its last non-blank line.
 func exceptionLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n "), "\n")
-	found, inFrames := "", false
-	for _, l := range lines {
+	found, inFrames := -1, false
+	for i, l := range lines {
 		switch {
 		case strings.HasPrefix(l, "Traceback (most recent call last)"):
 			inFrames = true
 		case inFrames && l != "" && !strings.HasPrefix(l, " "):
-			found, inFrames = strings.TrimSpace(l), false
+			found, inFrames = i, false
 		}
 	}
-	if found != "" {
-		return found
+	if found >= 0 {
+		line := plain(lines[found])
+		if strings.HasSuffix(line, ":") {
+			if next := firstLine(strings.Join(lines[found+1:], "\n")); next != "" {
+				line += " " + next
+			}
+		}
+		return line
 	}
 	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" {
+		if l := plain(lines[i]); wordy(l) {
 			return l
 		}
 	}
 	return ""
 }
 
+// firstLine returns the first line of s that says something: banners of
+// asterisks and blank lines are skipped.
 func firstLine(s string) string {
 	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
+		if l = plain(l); wordy(l) {
 			return l
 		}
 	}
 	return ""
+}
+
+// plain drops terminal colour codes and surrounding space.
+func plain(l string) string {
+	return strings.TrimSpace(ansi.ReplaceAllString(l, ""))
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
+
+// wordy says whether l has a letter or digit in it.
+func wordy(l string) bool {
+	return strings.IndexFunc(l, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
 }

@@ -1,6 +1,7 @@
 package score
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/ccw-dev/ccw/schemas"
@@ -25,6 +26,14 @@ func TestFirstErrorLine(t *testing.T) {
 			"No module named 'wikipedia'"},
 		{"timeout without tests", schemas.Turn{Status: "timeout", Limit: "wall"}, "timeout (wall limit)"},
 		{"plain message", schemas.Turn{Status: "fail", Tests: []schemas.Test{{Name: "t", Status: "fail", Message: "boom\n"}}}, "boom"},
+		{"bare exception line takes the message's first line", schemas.Turn{Status: "fail", Tests: []schemas.Test{{Name: "test_x", Status: "error",
+			Message: tb("LookupError: \n" + nltkBanner("punkt"))}}},
+			"LookupError: Resource punkt not found."},
+		{"module level banner is skipped", schemas.Turn{Status: "fail", Tests: []schemas.Test{{Name: "ALL", Status: "error", Message: "\n" + nltkBanner("stopwords")}}},
+			"Resource stopwords not found."},
+		{"numpy's assertion message", schemas.Turn{Status: "fail", Tests: []schemas.Test{{Name: "test_y", Status: "fail",
+			Message: tb("AssertionError: \nArrays are not equal\n\nMismatched elements: 1 / 3 (33.3%)\n")}}},
+			"AssertionError: Arrays are not equal"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -33,6 +42,12 @@ func TestFirstErrorLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nltkBanner is how nltk says a data package is missing, colours and all.
+func nltkBanner(name string) string {
+	stars := strings.Repeat("*", 70)
+	return stars + "\n  Resource \x1b[93m" + name + "\x1b[0m not found.\n  Please use the NLTK Downloader to obtain the resource:\n\n" + stars + "\n"
 }
 
 func TestCalibrate(t *testing.T) {
