@@ -55,6 +55,12 @@ variable "concurrency" {
   default = 16
 }
 
+variable "stream" {
+  type        = bool
+  default     = false
+  description = "Receive answers as server-sent events (for proxies that cut idle connections)."
+}
+
 variable "budget_usd" {
   type        = number
   default     = null
@@ -80,6 +86,7 @@ model "coder" {
   temperature = 0
   max_tokens  = 1280
   concurrency = var.concurrency
+  stream      = var.stream
   budget_usd  = var.budget_usd
 
   # The mock's script: the first rule whose pattern finds the prompt answers.

@@ -41,6 +41,23 @@ func sameResults(t *testing.T, a, b string) {
 	t.Errorf("%s and %s differ", a, b)
 }
 
+// sameOutcomes compares two runs' rows without their timings (a fresh run
+// executes and calls anew).
+func sameOutcomes(t *testing.T, a, b string) {
+	t.Helper()
+	ra, rb := readTurns(t, a), readTurns(t, b)
+	if len(ra) != len(rb) {
+		t.Fatalf("%d rows vs %d", len(ra), len(rb))
+	}
+	for i := range ra {
+		x, y := ra[i], rb[i]
+		x.ExecMS, y.ExecMS, x.LatencyMS, y.LatencyMS = 0, 0, nil, nil
+		if !reflect.DeepEqual(x, y) {
+			t.Errorf("row %d differs:\n%+v\n%+v", i, x, y)
+		}
+	}
+}
+
 // TestGenerateMock: with no endpoint the example runs on the toy tasks with
 // the mock provider, and again with --offline from the cache.
 func TestGenerateMock(t *testing.T) {
@@ -219,6 +236,23 @@ func TestGenerateLoopback(t *testing.T) {
 			t.Errorf("the API key (or its tail %q) was written somewhere", s)
 		}
 	}
+
+	// Streamed answers, one stream cut halfway: the same results.
+	srv.Push(llmtest.FaultCut)
+	before := len(srv.Log())
+	outD := filepath.Join(dir, "d")
+	ccw(t, env, 0, "run", "generate.hcl", "--var", "base_url="+srv.BaseURL(), "--var", "model=toy-coder",
+		"--var", "stream=true", "--cache", filepath.Join(dir, "cache-stream"), "--out", outD)
+	streamed := srv.Log()[before:]
+	if len(streamed) != 4 { // 3 tasks + the cut one
+		t.Errorf("streamed run sent %d requests, want 4", len(streamed))
+	}
+	for _, r := range streamed {
+		if !r.Stream() {
+			t.Errorf("--var stream=true sent a request without stream: %s", r.Body)
+		}
+	}
+	sameOutcomes(t, filepath.Join(outA, "turns.parquet"), filepath.Join(outD, "turns.parquet"))
 }
 
 // TestGenerateWrongKey: a refused key fails the run with a message that

@@ -65,6 +65,7 @@ var modelSchema = stages.Schema{
 	{Name: "stop", Type: cty.List(cty.String), Doc: "stop sequences"},
 	{Name: "seed", Type: cty.Number, Doc: "sampling seed; the request carries seed + sample index"},
 	{Name: "n", Type: cty.Number, Default: num(1), Doc: "choices per request"},
+	{Name: "stream", Type: cty.Bool, Default: cty.False, Doc: "receive answers as server-sent events (keeps long generations alive through proxies with idle timeouts); not part of the cache key"},
 	{Name: "concurrency", Type: cty.Number, Default: num(16), Doc: "requests in flight at most; lowered on 429s and raised again (AIMD)"},
 	{Name: "rpm", Type: cty.Number, Doc: "requests per minute for the whole run; default unlimited"},
 	{Name: "tpm", Type: cty.Number, Doc: "tokens per minute for the whole run (prompt estimate + max_tokens, corrected by usage); default unlimited"},

@@ -51,6 +51,7 @@ type Config struct {
 	Stop        []string
 	Seed        *int64
 	N           int
+	Stream      bool // transport only: not part of the identity
 
 	Concurrency int
 	RPM, TPM    int
@@ -234,6 +235,9 @@ func parseConfig(block string, v cty.Value) (Config, error) {
 	}
 	c.Seed = a.int("seed", math.MinInt64)
 	c.N = a.intOr("n", 1, 1)
+	if v, ok := a.get("stream", cty.Bool); ok {
+		c.Stream = v.True()
+	}
 
 	c.Concurrency = a.intOr("concurrency", 1, 16)
 	c.RPM = a.intOr("rpm", 1, 0)

@@ -9,7 +9,10 @@
 // retries with jittered exponential back-off that honour Retry-After, typed
 // errors, prices, and one accounting Record per call.
 //
-// HTTP goes through github.com/sashabaranov/go-openai. API keys live only in
+// HTTP goes through github.com/sashabaranov/go-openai, whole answers or
+// (stream = true) server-sent events assembled here, where a stream that
+// ends before every choice finished is a transient failure, not an answer.
+// API keys live only in
 // the Model: they never enter a key, a Record, a note or an error message
 // (errors and notes are redacted).
 //

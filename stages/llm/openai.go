@@ -83,9 +83,13 @@ func (o *openaiProvider) send(ctx context.Context, p *prepared) (Response, error
 	if p.canon.Prompt != nil {
 		req := openai.CompletionRequest{Model: id.Name, Prompt: *p.canon.Prompt, MaxTokens: id.MaxTokens,
 			Temperature: temp, TopP: topP, N: id.N, Stop: id.Stop, Seed: seed}
-		var resp openai.CompletionResponse
-		if resp, err = o.client.CreateCompletion(ctx, req); err == nil {
-			r, err = fromCompletion(resp, at.body.Bytes())
+		if o.cfg.Stream {
+			r, err = o.streamCompletion(ctx, req, at)
+		} else {
+			var resp openai.CompletionResponse
+			if resp, err = o.client.CreateCompletion(ctx, req); err == nil {
+				r, err = fromCompletion(resp, at.body.Bytes())
+			}
 		}
 	} else {
 		msgs := make([]openai.ChatCompletionMessage, len(p.canon.Messages))
@@ -99,9 +103,13 @@ func (o *openaiProvider) send(ctx context.Context, p *prepared) (Response, error
 		} else {
 			req.MaxTokens = id.MaxTokens
 		}
-		var resp openai.ChatCompletionResponse
-		if resp, err = o.client.CreateChatCompletion(ctx, req); err == nil {
-			r, err = fromChat(resp)
+		if o.cfg.Stream {
+			r, err = o.streamChat(ctx, req)
+		} else {
+			var resp openai.ChatCompletionResponse
+			if resp, err = o.client.CreateChatCompletion(ctx, req); err == nil {
+				r, err = fromChat(resp)
+			}
 		}
 	}
 	if err != nil {

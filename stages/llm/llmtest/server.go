@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -27,8 +28,12 @@ type Fault struct {
 	Message string
 	// Hang holds the request until the client gives up.
 	Hang bool
-	// Cut sends half of a good answer, then closes the connection.
+	// Cut sends half of a good answer, then closes the connection; for a
+	// streamed request, half of its events (no finish, no [DONE]).
 	Cut bool
+	// Truncate ends a streamed answer early but cleanly: half of its
+	// events, then the response ends without a finish or [DONE].
+	Truncate bool
 	// Malformed answers 200 with a body that is not JSON.
 	Malformed bool
 	// Bare writes the error object at the top level, as vLLM does,
@@ -88,6 +93,9 @@ type Server struct {
 	MaxInflight int
 	// Answer computes the reply text; nil uses DefaultAnswer.
 	Answer func(Request) string
+	// NoStreamUsage ignores stream_options, as servers that predate it do:
+	// streams carry no usage chunk.
+	NoStreamUsage bool
 	// Script, when set, picks a fault per request (n counts from 0).
 	Script func(n int, r Request) *Fault
 
@@ -198,7 +206,107 @@ func (s *Server) handle(w http.ResponseWriter, hr *http.Request) {
 		s.fault(w, hr, r, *f)
 		return
 	}
+	if r.Stream() {
+		s.stream(w, r, false, false)
+		return
+	}
 	_, _ = w.Write(s.answer(r))
+}
+
+// Stream says the request asked for server-sent events.
+func (r Request) Stream() bool {
+	var on bool
+	_ = json.Unmarshal(r.Body["stream"], &on)
+	return on
+}
+
+// events renders the answer to r as the chunks of a stream, as OpenAI and
+// vLLM send them: a role chunk, the text in pieces, a finish chunk per
+// choice, then (with stream_options.include_usage) a usage chunk with no
+// choices, then [DONE].
+func (s *Server) events(r Request) []string {
+	var full struct {
+		Model             string `json:"model"`
+		SystemFingerprint string `json:"system_fingerprint"`
+		Choices           []struct {
+			Index   int    `json:"index"`
+			Text    string `json:"text"`
+			Message struct {
+				Content string `json:"content"`
+			} `json:"message"`
+		} `json:"choices"`
+		Usage map[string]int `json:"usage"`
+	}
+	_ = json.Unmarshal(s.answer(r), &full)
+	chat := strings.HasSuffix(r.Path, "/chat/completions")
+	obj := "text_completion"
+	if chat {
+		obj = "chat.completion.chunk"
+	}
+	event := func(choices []map[string]any, usage map[string]int) string {
+		m := map[string]any{"id": "cmpl-test", "object": obj, "created": 1700000000, "model": full.Model,
+			"system_fingerprint": full.SystemFingerprint, "choices": choices}
+		if usage != nil {
+			m["usage"] = usage
+		}
+		b, _ := json.Marshal(m)
+		return "data: " + string(b) + "\n\n"
+	}
+	piece := func(i int, text string, finish any) []map[string]any {
+		c := map[string]any{"index": i, "finish_reason": finish}
+		if chat {
+			c["delta"] = map[string]string{"content": text}
+		} else {
+			c["text"] = text
+		}
+		return []map[string]any{c}
+	}
+	var out []string
+	for _, c := range full.Choices {
+		text := c.Text
+		if chat {
+			text = c.Message.Content
+			out = append(out, event([]map[string]any{{"index": c.Index, "delta": map[string]string{"role": "assistant"}, "finish_reason": nil}}, nil))
+		}
+		for len(text) > 0 {
+			n := min(len(text), 16)
+			out = append(out, event(piece(c.Index, text[:n], nil), nil))
+			text = text[n:]
+		}
+		out = append(out, event(piece(c.Index, "", "stop"), nil))
+	}
+	var opts struct {
+		IncludeUsage bool `json:"include_usage"`
+	}
+	_ = json.Unmarshal(r.Body["stream_options"], &opts)
+	if opts.IncludeUsage && !s.NoStreamUsage {
+		out = append(out, event([]map[string]any{}, full.Usage))
+	}
+	return append(out, "data: [DONE]\n\n")
+}
+
+// stream answers r as server-sent events; cut or truncate stop halfway,
+// cut by dropping the connection.
+func (s *Server) stream(w http.ResponseWriter, r Request, cut, truncate bool) {
+	evs := s.events(r)
+	if cut || truncate {
+		evs = evs[:len(evs)/2]
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	fl, _ := w.(http.Flusher)
+	for _, e := range evs {
+		_, _ = io.WriteString(w, e)
+		if fl != nil {
+			fl.Flush()
+		}
+	}
+	if cut {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+			}
+		}
+	}
 }
 
 func bearer(hr *http.Request) string {
@@ -240,6 +348,8 @@ func (s *Server) fault(w http.ResponseWriter, hr *http.Request, r Request, f Fau
 	switch {
 	case f.Hang:
 		<-hr.Context().Done()
+	case (f.Cut || f.Truncate) && r.Stream():
+		s.stream(w, r, f.Cut, f.Truncate)
 	case f.Cut:
 		body := s.answer(r)
 		hj, ok := w.(http.Hijacker)
