@@ -139,17 +139,23 @@ func fromCompletion(resp openai.CompletionResponse, raw []byte) (Response, error
 	if resp.Usage != nil {
 		r.TokensIn, r.TokensOut = resp.Usage.PromptTokens, resp.Usage.CompletionTokens
 	}
-	// go-openai's CompletionResponse has no system_fingerprint field.
-	var fp struct {
-		SystemFingerprint string `json:"system_fingerprint"`
-	}
-	if json.Unmarshal(raw, &fp) == nil {
-		r.SystemFingerprint = fp.SystemFingerprint
-	}
+	r.SystemFingerprint = fingerprint(raw)
 	for _, c := range resp.Choices {
 		r.Texts = append(r.Texts, c.Text)
 	}
 	return r, nil
+}
+
+// fingerprint reads system_fingerprint from a completions answer (or one
+// event of its stream): go-openai's CompletionResponse has no such field.
+func fingerprint(raw []byte) string {
+	var fp struct {
+		SystemFingerprint string `json:"system_fingerprint"`
+	}
+	if json.Unmarshal(raw, &fp) != nil {
+		return ""
+	}
+	return fp.SystemFingerprint
 }
 
 type errMalformed string

@@ -2,7 +2,6 @@ package llm
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -120,15 +119,12 @@ func (o *openaiProvider) streamCompletion(ctx context.Context, req openai.Comple
 	if err != nil {
 		return Response{}, err
 	}
-	// go-openai's CompletionResponse has no system_fingerprint field: read
-	// it from the first event that has one.
+	// The fingerprint, from the first event that has one.
 	for _, line := range strings.Split(at.body.String(), "\n") {
-		var fp struct {
-			SystemFingerprint string `json:"system_fingerprint"`
-		}
-		if d, ok := strings.CutPrefix(strings.TrimSpace(line), "data:"); ok && json.Unmarshal([]byte(strings.TrimSpace(d)), &fp) == nil && fp.SystemFingerprint != "" {
-			a.fp = fp.SystemFingerprint
-			break
+		if d, ok := strings.CutPrefix(strings.TrimSpace(line), "data:"); ok {
+			if a.fp = fingerprint([]byte(strings.TrimSpace(d))); a.fp != "" {
+				break
+			}
 		}
 	}
 	prompt, _ := req.Prompt.(string)
