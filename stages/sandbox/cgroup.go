@@ -324,6 +324,10 @@ func (g *runGroup) ooms() int64 {
 // pidsHits counts the forks refused at the pids limit.
 func (g *runGroup) pidsHits() int64 { return g.counter("pids", "pids.events", "max") }
 
+// forkRefused says whether the pids limit refused a fork; false without a
+// group.
+func (g *runGroup) forkRefused() bool { return g != nil && g.pidsHits() > 0 }
+
 // pids lists the processes in the group.
 func (g *runGroup) pids() []int {
 	for _, ctl := range []string{"", "pids", "memory"} {

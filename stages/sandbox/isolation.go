@@ -121,6 +121,12 @@ func probeIsolation() *isolation {
 }
 
 // warn prints the single warning about missing isolation.
+// privateMounts says whether runs get a mount namespace, and with it a
+// private /tmp, from our init.
+func (iso *isolation) privateMounts() bool {
+	return iso != nil && iso.viaInit && iso.flags&syscall.CLONE_NEWNS != 0
+}
+
 func (iso *isolation) warn() {
 	if len(iso.missing) == 0 {
 		return

@@ -60,7 +60,7 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	start := time.Now()
 	nonce := newNonce()
 	dir, tmp := "", ""
-	if b.iso != nil && b.iso.viaInit && b.iso.flags&syscall.CLONE_NEWNS != 0 {
+	if b.iso.privateMounts() {
 		// The init makes it in the run's private /tmp, which ends with the
 		// run: nothing is made on the host.
 		dir, tmp = "/tmp/"+workDirName(nonce), "/tmp"
@@ -111,12 +111,8 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	}()
 	waited := make(chan struct{})
 	go func() { proc.cmd.Wait(); close(waited) }()
-	var pidsHit func() bool
-	if group != nil {
-		pidsHit = func() bool { return group.pidsHits() > 0 }
-	}
 	// A killed process always ends: the grace is only a bound.
-	sup := supervision{limits: l, watch: w, ended: waited, pidsHit: pidsHit, kill: proc.kill, grace: killWait}
+	sup := supervision{limits: l, watch: w, ended: waited, pidsHit: group.forkRefused, kill: proc.kill, grace: killWait}
 	killedAt, err := sup.await(ctx)
 	if err != nil && !errors.Is(err, errNotEnded) {
 		w.stop(drainWait, p.unblock)
@@ -131,7 +127,7 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		return Result{}, err
 	}
 	r := w.coll.result(end)
-	blamePids(&r, group != nil && group.pidsHits() > 0)
+	blamePids(&r, group.forkRefused())
 	r.Output = w.out.text()
 	r.Duration = time.Since(start)
 	return r, nil

@@ -78,8 +78,6 @@ type workerMsg struct {
 	Failed []string `json:"failed"`
 }
 
-func (b *warm) privateMounts() bool { return b.iso.viaInit && b.iso.flags&syscall.CLONE_NEWNS != 0 }
-
 // get returns an idle worker, or starts one.
 func (b *warm) get(l Limits) (*worker, error) {
 	for {
@@ -129,7 +127,7 @@ func (b *warm) start(l Limits) (*worker, error) {
 	}
 	w := &worker{ctl: fc.(*net.UnixConn), msgs: make(chan workerMsg, 4), dead: make(chan struct{})}
 	home := "/tmp/ccw-worker-" + strconv.FormatInt(n, 10)
-	if !b.privateMounts() {
+	if !b.iso.privateMounts() {
 		if home, err = makeWorkDir(workBase()); err != nil {
 			w.ctl.Close()
 			return nil, err
@@ -158,7 +156,7 @@ func (b *warm) start(l Limits) (*worker, error) {
 	if b.iso.user {
 		env = append(env, "CCW_UID="+strconv.Itoa(nobody))
 	}
-	if b.privateMounts() {
+	if b.iso.privateMounts() {
 		env = append(env, "CCW_LEAKCHECK=1")
 	}
 	argv := []string{b.cfg.Python, "-I", "-c", harnessSource, "worker"}

@@ -85,11 +85,7 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 			}
 		}
 	}()
-	var pidsHit func() bool
-	if group != nil {
-		pidsHit = func() bool { return group.pidsHits() > 0 }
-	}
-	sup := supervision{limits: l, watch: wt, ended: ended, pidsHit: pidsHit, kill: kill, grace: killWait}
+	sup := supervision{limits: l, watch: wt, ended: ended, pidsHit: group.forkRefused, kill: kill, grace: killWait}
 	killedAt, err := sup.await(ctx)
 	switch {
 	case errors.Is(err, errNotEnded):
@@ -128,7 +124,7 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 		end = exitStatusEnding(exit.Exit, syscall.Signal(exit.Signal), group, l)
 	}
 	r = wt.coll.result(end)
-	blamePids(&r, group != nil && group.pidsHits() > 0)
+	blamePids(&r, group.forkRefused())
 	r.Output = wt.out.text()
 	return r, replace, nil
 }
