@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"sort"
 
@@ -88,24 +89,19 @@ func maskSecrets(files map[string]*hcl.File, diags hcl.Diagnostics) map[string]*
 		if !ok {
 			continue
 		}
-		f := files[sec.Range.Filename]
-		if f == nil {
+		if files[sec.Range.Filename] == nil {
 			continue
 		}
 		if out == nil {
-			out = make(map[string]*hcl.File, len(files))
-			for k, v := range files {
-				out[k] = v
+			out = maps.Clone(files)
+		}
+		masked := *out[sec.Range.Filename] // masked already, when a second secret is in this file
+		masked.Bytes = append([]byte(nil), masked.Bytes...)
+		for i := sec.Range.Start.Byte; i < sec.Range.End.Byte && i < len(masked.Bytes); i++ {
+			if masked.Bytes[i] != '\n' {
+				masked.Bytes[i] = '*'
 			}
 		}
-		b := append([]byte(nil), out[sec.Range.Filename].Bytes...)
-		for i := sec.Range.Start.Byte; i < sec.Range.End.Byte && i < len(b); i++ {
-			if b[i] != '\n' {
-				b[i] = '*'
-			}
-		}
-		masked := *f
-		masked.Bytes = b
 		out[sec.Range.Filename] = &masked
 	}
 	if out == nil {
