@@ -31,21 +31,34 @@ const (
 type vertex struct {
 	prio    uint64
 	pending int32
+	lane    Lane
 	state   state
 	users   []ID
 }
 
+// Lane names a class of vertices with its own bound on visits in flight
+// and its own ready queue, so that vertices waiting on one slow resource
+// (a model endpoint) never hold back those of another (the sandbox). Lane
+// 0 exists from the start.
+type Lane uint16
+
+type lane struct {
+	limit   int
+	queue   readyQueue
+	running int
+	wake    *sync.Cond // signalled when a vertex of this lane becomes ready
+}
+
 // Walker walks a growing graph of vertices concurrently. Create it with
-// NewWalker, Add vertices, then Run once.
+// NewWalker, add lanes and vertices, then Run once.
 type Walker struct {
-	limit int
 	visit VisitFunc
 
 	mu        sync.Mutex
-	wake      *sync.Cond // signalled when a vertex becomes ready or the walk ends
+	lanes     []*lane
 	vs        []vertex
-	queue     readyQueue
-	running   int
+	running   int // over all lanes
+	queued    int // over all lanes
 	cancelled bool
 	finished  bool
 	errs      []VertexError
@@ -71,25 +84,41 @@ type Summary struct {
 	Cause error
 }
 
-// NewWalker returns a Walker running at most parallelism visits at once.
+// NewWalker returns a Walker whose lane 0 runs at most parallelism visits
+// at once.
 func NewWalker(parallelism int, visit VisitFunc) *Walker {
-	if parallelism < 1 {
-		parallelism = 1
-	}
-	w := &Walker{limit: parallelism, visit: visit}
-	w.wake = sync.NewCond(&w.mu)
+	w := &Walker{visit: visit}
+	w.AddLane(parallelism)
 	return w
 }
 
-// Add adds a vertex that runs once every dependency is done; among ready
-// vertices, lower prio runs first. A vertex whose dependency failed or was
-// skipped is skipped. Add may be called before Run and, during Run, from a
-// VisitFunc; dependencies must already exist.
-func (w *Walker) Add(prio uint64, deps ...ID) ID {
+// AddLane adds a lane running at most limit visits at once. Lanes must be
+// added before Run.
+func (w *Walker) AddLane(limit int) Lane {
+	if limit < 1 {
+		limit = 1
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.lanes = append(w.lanes, &lane{limit: limit, wake: sync.NewCond(&w.mu)})
+	return Lane(len(w.lanes) - 1)
+}
+
+// Add adds a vertex to lane 0; see AddIn.
+func (w *Walker) Add(prio uint64, deps ...ID) ID { return w.AddIn(0, prio, deps...) }
+
+// AddIn adds a vertex to lane l that runs once every dependency is done;
+// among the ready vertices of a lane, lower prio runs first. A vertex whose
+// dependency failed or was skipped is skipped. AddIn may be called before
+// Run and, during Run, from a VisitFunc; dependencies must already exist.
+func (w *Walker) AddIn(l Lane, prio uint64, deps ...ID) ID {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if int(l) >= len(w.lanes) {
+		panic(fmt.Sprintf("dag: lane %d does not exist", l))
+	}
 	id := ID(len(w.vs))
-	w.vs = append(w.vs, vertex{prio: prio})
+	w.vs = append(w.vs, vertex{prio: prio, lane: l})
 	v := &w.vs[id]
 	skip := false
 	for _, d := range deps {
@@ -125,17 +154,22 @@ func (w *Walker) Run(ctx context.Context) Summary {
 	stop := context.AfterFunc(ctx, func() {
 		w.mu.Lock()
 		w.cancelled = true
-		w.wake.Broadcast()
+		w.wakeAll()
 		w.mu.Unlock()
 	})
 	defer stop()
 	var wg sync.WaitGroup
-	for i := 0; i < w.limit; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.work(ctx)
-		}()
+	w.mu.Lock()
+	lanes := w.lanes
+	w.mu.Unlock()
+	for _, ln := range lanes {
+		for i := 0; i < ln.limit; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w.work(ctx, ln)
+			}()
+		}
 	}
 	wg.Wait()
 
@@ -149,54 +183,69 @@ func (w *Walker) Run(ctx context.Context) Summary {
 	return s
 }
 
-// work is one worker: it takes the best ready vertex, visits it, and
-// records the outcome, until nothing is ready or running.
-func (w *Walker) work(ctx context.Context) {
+// work is one worker of lane ln: it takes the lane's best ready vertex,
+// visits it, and records the outcome, until the walk has nothing ready or
+// running in any lane.
+func (w *Walker) work(ctx context.Context, ln *lane) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for {
-		for w.queue.Len() == 0 && !w.cancelled && !w.finished {
-			if w.running == 0 {
+		for ln.queue.Len() == 0 && !w.cancelled && !w.finished {
+			if w.running == 0 && w.queued == 0 {
 				w.finished = true
-				w.wake.Broadcast()
+				w.wakeAll()
 				break
 			}
-			w.wake.Wait()
+			ln.wake.Wait()
 		}
 		if w.cancelled || w.finished {
 			if w.running == 0 {
-				w.wake.Broadcast()
+				w.wakeAll()
 			}
 			return
 		}
-		id := heap.Pop(&w.queue).(qitem).id
+		id := heap.Pop(&ln.queue).(qitem).id
+		w.queued--
 		w.vs[id].state = running
 		w.running++
+		ln.running++
 		w.mu.Unlock()
 		err := w.safeVisit(ctx, id)
 		w.mu.Lock()
 		w.running--
+		ln.running--
 		if err != nil && ctx.Err() != nil {
 			// Cut short by the cancellation: not a failure of the vertex.
 			w.vs[id].state = waiting
 			w.cancelled = true
-			w.wake.Broadcast()
+			w.wakeAll()
 			continue
 		}
 		w.complete(id, err)
 		if ctx.Err() != nil {
 			w.cancelled = true
-			w.wake.Broadcast()
+			w.wakeAll()
+		}
+		if w.running == 0 && w.queued == 0 {
+			w.wakeAll() // idle workers of other lanes must see the end
 		}
 	}
 }
 
-func (w *Walker) makeReady(id ID) {
-	w.vs[id].state = ready
-	heap.Push(&w.queue, qitem{id: id, prio: w.vs[id].prio})
-	if w.wake != nil {
-		w.wake.Signal()
+// wakeAll wakes every waiting worker. Called with mu held.
+func (w *Walker) wakeAll() {
+	for _, ln := range w.lanes {
+		ln.wake.Broadcast()
 	}
+}
+
+func (w *Walker) makeReady(id ID) {
+	v := &w.vs[id]
+	v.state = ready
+	ln := w.lanes[v.lane]
+	heap.Push(&ln.queue, qitem{id: id, prio: v.prio})
+	w.queued++
+	ln.wake.Signal()
 }
 
 // complete records the outcome of a visit. Called with mu held.

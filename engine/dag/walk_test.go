@@ -186,3 +186,40 @@ func TestEmpty(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 }
+
+// TestLanesDoNotBlockEachOther fills lane 0 with vertices that wait until
+// every vertex of lane 1 has run: with a shared pool of two workers the
+// walk would deadlock, with lanes it finishes.
+func TestLanesDoNotBlockEachOther(t *testing.T) {
+	var fast atomic.Int32
+	const nFast = 10
+	allFast := make(chan struct{})
+	var w *Walker
+	var slowLane, fastLane Lane
+	w = NewWalker(2, func(ctx context.Context, id ID) error {
+		if id < 2 { // lane 0: wait for lane 1
+			select {
+			case <-allFast:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		if fast.Add(1) == nFast {
+			close(allFast)
+		}
+		return nil
+	})
+	fastLane = w.AddLane(1)
+	w.AddIn(slowLane, 0)
+	w.AddIn(slowLane, 0)
+	for i := 0; i < nFast; i++ {
+		w.AddIn(fastLane, uint64(i))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s := w.Run(ctx)
+	if s.Done != 2+nFast || s.Cause != nil {
+		t.Fatalf("summary %+v", s)
+	}
+}
