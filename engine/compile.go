@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+
+	"github.com/ccw-dev/ccw/engine/dag"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -16,7 +18,12 @@ import (
 
 // Vocabulary returns what the loader must know about set.
 func Vocabulary(set *stages.Set) pipelines.Vocabulary {
-	return pipelines.Vocabulary{StageKinds: set.Runners.List(), ResourceBlocks: set.Blocks.List(), Functions: set.Functions}
+	types := map[string]cty.Type{}
+	for _, name := range set.Blocks.List() {
+		b, _ := set.Blocks.Get(name)
+		types[name] = b.Type()
+	}
+	return pipelines.Vocabulary{StageKinds: set.Runners.List(), ResourceBlocks: set.Blocks.List(), Functions: set.Functions, ResourceTypes: types}
 }
 
 // Compile decodes and type-checks cfg against set. It reports every
@@ -56,6 +63,9 @@ func Compile(cfg *pipelines.Config, scope *pipelines.Scope, set *stages.Set) (*P
 	}
 
 	for _, e := range cfg.Experiments {
+		if e.Body == nil {
+			continue
+		}
 		ep, moreDiags := compileExperiment(p, e, base, resVars)
 		diags = append(diags, moreDiags...)
 		if ep != nil {
@@ -115,12 +125,14 @@ func compileTasks(src stages.TaskSource, t *pipelines.Tasks, base *hcl.EvalConte
 	return &TasksPlan{Name: t.Name, Config: val, Type: ty, Decl: t}, diags
 }
 
-func compileExperiment(p *Plan, e *pipelines.Experiment, base *hcl.EvalContext, resVars map[string]cty.Value) (*ExperimentPlan, hcl.Diagnostics) {
+func compileExperiment(p *Plan, e *pipelines.Experiment, userBase *hcl.EvalContext, resVars map[string]cty.Value) (*ExperimentPlan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	ep := &ExperimentPlan{Name: e.Name, Decl: e, Tasks: p.Tasks[e.Tasks], Graph: e.StageGraph()}
+	ep := &ExperimentPlan{Name: e.Name, Decl: e, Tasks: p.Tasks[e.Tasks], Graph: e.StageGraph(), TurnGraph: e.TurnGraph()}
+	withResources := userBase.NewChild()
+	withResources.Variables = resVars
 	ep.Output = filepath.Join("results", e.Name)
 	if e.Output != nil {
-		v, moreDiags := e.Output.Value(base)
+		v, moreDiags := e.Output.Value(userBase)
 		diags = append(diags, moreDiags...)
 		if !moreDiags.HasErrors() {
 			if s, err := convert.Convert(v, cty.String); err != nil || s.IsNull() {
@@ -131,71 +143,359 @@ func compileExperiment(p *Plan, e *pipelines.Experiment, base *hcl.EvalContext, 
 		}
 	}
 	if e.Exclude != nil {
-		v, moreDiags := e.Exclude.Value(base)
+		ids, moreDiags := stringList(e.Exclude, userBase, "exclude", `a list of task ids, like ["BigCodeBench/59"]`)
 		diags = append(diags, moreDiags...)
-		if !moreDiags.HasErrors() {
-			ids, err := convert.Convert(v, cty.List(cty.String))
-			if err != nil {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid exclude",
-					Detail: "exclude must be a list of task ids, like [\"BigCodeBench/59\"]: " + err.Error(), Subject: e.Exclude.Range().Ptr()})
-			} else if !ids.IsNull() {
-				for it := ids.ElementIterator(); it.Next(); {
-					_, id := it.Element()
-					if !id.IsNull() {
-						ep.Exclude = append(ep.Exclude, id.AsString())
-					}
-				}
+		ep.Exclude = ids
+	}
+
+	// The scope the body's expressions evaluate in: the experiment's own
+	// file, or its protocol's file with the experiment's arguments as
+	// the protocol's variables.
+	ep.base = withResources
+	if proto := e.Protocol; proto != nil {
+		ep.Protocol = proto.Source
+		args, ranges := map[string]cty.Value{}, map[string]hcl.Range{}
+		for name, a := range e.Args {
+			v, moreDiags := a.Expr.Value(withResources)
+			diags = append(diags, moreDiags...)
+			if !moreDiags.HasErrors() {
+				args[name], ranges[name] = v, a.Expr.Range()
+			}
+		}
+		scope, moreDiags := pipelines.EvaluateArgs(proto.File, args, ranges, p.Set.Functions)
+		diags = append(diags, moreDiags...)
+		ep.base = scope.EvalContext()
+	}
+
+	diags = append(diags, compileCombinations(ep, e, userBase)...)
+	diags = append(diags, compileTurns(ep, e, userBase)...)
+
+	var ok bool
+	var moreDiags hcl.Diagnostics
+	if ep.Stages, ok, moreDiags = compileStages(p, ep, e.Body.Stages, ep.Graph, false); !ok {
+		return nil, append(diags, moreDiags...)
+	}
+	diags = append(diags, moreDiags...)
+	if e.Body.Turn != nil {
+		if ep.TurnStages, ok, moreDiags = compileStages(p, ep, e.Body.Turn.Stages, ep.TurnGraph, true); !ok {
+			return nil, append(diags, moreDiags...)
+		}
+		diags = append(diags, moreDiags...)
+	}
+	linkPrev(ep)
+	markShared(ep)
+	if e.Body.Until != nil {
+		ep.until = &untilPlan{expr: e.Body.Until}
+		for _, addr := range e.Body.UntilDeps {
+			ep.until.first = append(ep.until.first, stageIndex(ep.Stages, addr))
+			if ep.TurnStages != nil {
+				ep.until.later = append(ep.until.later, stageIndex(ep.TurnStages, addr))
 			}
 		}
 	}
-
-	order, err := ep.Graph.TopoOrder()
-	if err != nil {
-		return nil, diags // the loader reported the cycle
+	hasTurns := e.Body.Turn != nil
+	for _, sp := range ep.AllStages() {
+		sp.Label = sp.Addr
+		if hasTurns {
+			sp.Label += map[bool]string{false: "@0", true: "@t"}[sp.InTurn]
+		}
+		for i := range sp.attrs {
+			if sp.attrs[i].Expr != nil {
+				sp.attrs[i].fast = planFast(sp.attrs[i].Expr, ep, sp)
+			}
+		}
+		if sp.when != nil {
+			sp.when.fast = planFast(sp.when.Expr, ep, sp)
+		}
+		sp.resource = stageResource(sp)
 	}
+	diags = append(diags, typeCheck(p, ep, hasTurns)...)
+	return ep, diags
+}
+
+// compileStages compiles one list of stages (turn 0's or the turn
+// template's) in dependency order. ok is false when the list cannot be
+// compiled at all (a cycle or unknown kind the loader reported).
+func compileStages(p *Plan, ep *ExperimentPlan, decls []*pipelines.Stage, g *dag.Graph, inTurn bool) ([]*StagePlan, bool, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	order, err := g.TopoOrder()
+	if err != nil {
+		return nil, false, diags // the loader reported the cycle
+	}
+	var out []*StagePlan
 	index := map[string]int{}
 	for _, addr := range order {
-		s := e.Stage(addr)
+		s := findDecl(decls, addr)
 		runner, ok := p.Set.Runners.Get(s.Kind)
 		if !ok {
-			return nil, diags // the loader reported the unknown kind
+			return nil, false, diags // the loader reported the unknown kind
 		}
-		sp := &StagePlan{Index: len(ep.Stages), Addr: addr, Runner: runner, Decl: s}
+		sp := &StagePlan{Index: len(out), Addr: addr, InTurn: inTurn, Runner: runner, Decl: s}
 		if eph, ok := runner.(stages.Ephemeral); ok && eph.Ephemeral() {
 			sp.Ephemeral = true
 		}
 		for _, d := range s.Deps {
 			sp.Deps = append(sp.Deps, index[d])
-			ep.Stages[index[d]].users++
+			out[index[d]].users++
 		}
 		index[addr] = sp.Index
 		attrs, moreDiags := bindBody(s.Body, runner.Config())
 		diags = append(diags, moreDiags...)
 		sp.attrs = attrs
-		ep.Stages = append(ep.Stages, sp)
-		for i := range sp.attrs {
-			if sp.attrs[i].Expr != nil {
-				sp.attrs[i].fast = planFast(sp.attrs[i].Expr, ep)
+		if s.When != nil {
+			sp.when = &boundAttr{Attr: stages.Attr{Name: "when", Type: cty.Bool, Required: true}, Expr: s.When}
+		}
+		out = append(out, sp)
+	}
+	return out, true, diags
+}
+
+func findDecl(list []*pipelines.Stage, addr string) *pipelines.Stage {
+	for _, s := range list {
+		if s.Addr() == addr {
+			return s
+		}
+	}
+	return nil
+}
+
+func stageIndex(list []*StagePlan, addr string) int {
+	for _, sp := range list {
+		if sp.Addr == addr {
+			return sp.Index
+		}
+	}
+	return -1
+}
+
+// linkPrev resolves the prev references of the turn stages.
+func linkPrev(ep *ExperimentPlan) {
+	for _, sp := range ep.TurnStages {
+		for _, addr := range sp.Decl.PrevDeps {
+			pd := prevDep{Addr: addr, first: stageIndex(ep.Stages, addr), later: stageIndex(ep.TurnStages, addr)}
+			sp.PrevDeps = append(sp.PrevDeps, pd)
+			ep.Stages[pd.first].prevUsers++
+			ep.TurnStages[pd.later].prevUsers++
+		}
+	}
+}
+
+// markShared decides which stages run once per combination: those that
+// read combination.*, directly or through a stage they read (prev
+// included). The others run once per task and turn, shared by every
+// combination.
+func markShared(ep *ExperimentPlan) {
+	for _, sp := range ep.Stages { // dependency order: deps are decided first
+		sp.PerCombination = sp.Decl.ReadsCombination
+		for _, d := range sp.Deps {
+			sp.PerCombination = sp.PerCombination || ep.Stages[d].PerCombination
+		}
+	}
+	for changed := true; changed; { // prev can read a later stage of the template
+		changed = false
+		for _, sp := range ep.TurnStages {
+			per := sp.Decl.ReadsCombination
+			for _, d := range sp.Deps {
+				per = per || ep.TurnStages[d].PerCombination
+			}
+			for _, pd := range sp.PrevDeps {
+				per = per || ep.Stages[pd.first].PerCombination || ep.TurnStages[pd.later].PerCombination
+			}
+			if per != sp.PerCombination {
+				sp.PerCombination, changed = per, true
 			}
 		}
 	}
+}
 
-	// Type-check every stage body against unknown values of the right types.
+// stageResource finds the resource a stage uses (a sandbox, a model) when
+// its attribute is a constant reference: the stage then runs in that
+// resource's walker lane.
+func stageResource(sp *StagePlan) stages.Resource {
+	for _, a := range sp.attrs {
+		if !a.Type.IsCapsuleType() || a.fast == nil || a.fast.constant == cty.NilVal {
+			continue
+		}
+		if r := stages.ResourceOf(a.fast.constant); r != nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// compileCombinations evaluates the combination blocks and selects those
+// the experiment runs.
+func compileCombinations(ep *ExperimentPlan, e *pipelines.Experiment, userBase *hcl.EvalContext) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	var all []*CombinationPlan
+	for _, c := range e.Body.Combinations {
+		ctx := userBase // a combination the experiment's file declares
+		if e.Protocol != nil && c.File == e.Protocol.File {
+			ctx = ep.base
+		}
+		attrs := map[string]cty.Value{"name": cty.StringVal(c.Name)}
+		for _, name := range slices.Sorted(maps.Keys(c.Attrs)) {
+			v, moreDiags := c.Attrs[name].Expr.Value(ctx)
+			diags = append(diags, moreDiags...)
+			if moreDiags.HasErrors() {
+				v = cty.DynamicVal
+			}
+			attrs[name] = v
+		}
+		label := c.Name
+		if l, ok := attrs["label"]; ok {
+			if s, err := convert.Convert(l, cty.String); err == nil && s.IsKnown() && !s.IsNull() {
+				label = s.AsString()
+			} else {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid combination label",
+					Detail: "label must be a string: the column name reports print.", Subject: c.Attrs["label"].Expr.Range().Ptr()})
+			}
+		} else {
+			attrs["label"] = cty.StringVal(label)
+		}
+		all = append(all, &CombinationPlan{Name: c.Name, Label: label, Value: cty.ObjectVal(attrs), Decl: c})
+	}
+	if len(all) == 0 {
+		ep.Combinations = []*CombinationPlan{{Name: "", Label: "", Value: cty.EmptyObjectVal}}
+		if e.Select != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No combinations to select",
+				Detail: "combinations selects among the combination blocks, and this experiment has none.", Subject: e.Select.Range().Ptr()})
+		}
+		return diags
+	}
+	if e.Select == nil {
+		ep.Combinations = all
+	} else {
+		names, moreDiags := stringList(e.Select, userBase, "combinations", `a list of combination names or labels, like ["cf_ef_full", "w/ CF SEF"]`)
+		diags = append(diags, moreDiags...)
+		var known []string
+		for _, c := range all {
+			known = append(known, c.Name)
+		}
+		seen := map[string]bool{}
+		for _, n := range names {
+			var found *CombinationPlan
+			for _, c := range all {
+				if c.Name == n || c.Label == n {
+					found = c
+				}
+			}
+			if found == nil {
+				detail := fmt.Sprintf("There is no combination %q.", n)
+				if s := pipelines.Suggest(n, known); s != "" {
+					detail += fmt.Sprintf(" Did you mean %q?", s)
+				}
+				detail += " Combinations: " + strings.Join(known, ", ") + " (or their labels)."
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown combination", Detail: detail, Subject: e.Select.Range().Ptr()})
+				continue
+			}
+			if !seen[found.Name] {
+				seen[found.Name] = true
+				ep.Combinations = append(ep.Combinations, found)
+			}
+		}
+		if len(ep.Combinations) == 0 && !diags.HasErrors() {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No combinations selected",
+				Detail: "combinations is empty: name at least one combination to run.", Subject: e.Select.Range().Ptr()})
+		}
+		if len(ep.Combinations) == 0 {
+			ep.Combinations = all[:1]
+		}
+	}
+	for i, c := range ep.Combinations {
+		c.Index = i
+	}
+	return diags
+}
+
+// compileTurns decides the turn budget.
+func compileTurns(ep *ExperimentPlan, e *pipelines.Experiment, userBase *hcl.EvalContext) hcl.Diagnostics {
+	expr, ctx := e.Turns, userBase
+	if expr == nil {
+		expr, ctx = e.Body.Turns, ep.base
+	}
+	if e.Body.Turn == nil {
+		if e.Turns != nil {
+			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Turns without a turn block",
+				Detail: "turns sets how many turns follow turn 0, but this experiment has no turn block.", Subject: e.Turns.Range().Ptr()}}
+		}
+		return nil
+	}
+	if expr == nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Missing turns",
+			Detail: "An experiment with a turn block needs a turn budget: turns = 10 runs turns 1 to 10 after turn 0.", Subject: e.Body.Turn.DeclRange.Ptr()}}
+	}
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	n, err := convert.Convert(v, cty.Number)
+	if err == nil && n.IsKnown() && !n.IsNull() {
+		if i, acc := n.AsBigFloat().Int64(); acc == 0 && i >= 0 && i <= 1000 {
+			ep.Turns = int(i)
+			return diags
+		}
+	}
+	return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid turns",
+		Detail: "turns must be a whole number from 0 to 1000.", Subject: expr.Range().Ptr()})
+}
+
+// stringList evaluates expr as a list of strings.
+func stringList(expr hcl.Expression, ctx *hcl.EvalContext, name, want string) ([]string, hcl.Diagnostics) {
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	list, err := convert.Convert(v, cty.List(cty.String))
+	if err != nil || !list.IsWhollyKnown() {
+		msg := "it is not known"
+		if err != nil {
+			msg = err.Error()
+		}
+		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + name,
+			Detail: name + " must be " + want + ": " + msg, Subject: expr.Range().Ptr()})
+	}
+	var out []string
+	if !list.IsNull() {
+		for it := list.ElementIterator(); it.Next(); {
+			_, s := it.Element()
+			if !s.IsNull() {
+				out = append(out, s.AsString())
+			}
+		}
+	}
+	return out, diags
+}
+
+// typeCheck evaluates every stage body against unknown values of the right
+// types, so that type errors show before anything runs.
+func typeCheck(p *Plan, ep *ExperimentPlan, hasTurns bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	taskType := cty.DynamicPseudoType
 	if ep.Tasks != nil {
 		taskType = ep.Tasks.Type
 	}
-	ctx := base.NewChild()
-	ctx.Variables = map[string]cty.Value{"task": cty.UnknownVal(taskType)}
-	for k, v := range resVars {
-		ctx.Variables[k] = v
+	unknownOut := func(sp *StagePlan) cty.Value { return cty.UnknownVal(sp.Runner.Output()) }
+	ctxFor := func(inTurn bool) *hcl.EvalContext {
+		ctx := ep.base.NewChild()
+		ctx.Variables = map[string]cty.Value{
+			"task":        cty.UnknownVal(taskType),
+			"combination": cty.UnknownVal(combinationType(ep)),
+			"turn":        cty.UnknownVal(turnType),
+		}
+		list := ep.Stages
+		if inTurn {
+			list = ep.TurnStages
+			ctx.Variables["prev"] = cty.ObjectVal(stageVars(ep.TurnStages, unknownOut, nil))
+		}
+		for k, v := range stageVars(list, unknownOut, nil) {
+			ctx.Variables[k] = v
+		}
+		return ctx
 	}
-	for k, v := range stageVars(ep, func(sp *StagePlan) cty.Value { return cty.UnknownVal(sp.Runner.Output()) }, nil) {
-		ctx.Variables[k] = v
-	}
-	for _, sp := range ep.Stages {
+	check := func(sp *StagePlan, attrs []boundAttr) {
 		var checkable []boundAttr
-		for _, a := range sp.attrs {
+		for _, a := range attrs {
 			if a.Expr != nil && p.Config.RefBroken(a.Expr) {
 				continue // the loader reported this reference
 			}
@@ -207,10 +507,57 @@ func compileExperiment(p *Plan, e *pipelines.Experiment, base *hcl.EvalContext, 
 			}
 			checkable = append(checkable, a)
 		}
-		_, moreDiags := evalBody(checkable, ctx)
+		_, moreDiags := evalBody(checkable, ctxFor(sp.InTurn))
 		diags = append(diags, moreDiags...)
 	}
-	return ep, diags
+	for _, sp := range ep.AllStages() {
+		check(sp, sp.attrs)
+		if sp.when != nil {
+			check(sp, []boundAttr{*sp.when})
+		}
+	}
+	if ep.until != nil && !p.Config.RefBroken(ep.until.expr) {
+		for _, inTurn := range []bool{false, true} {
+			if inTurn && !hasTurns {
+				continue
+			}
+			v, moreDiags := ep.until.expr.Value(ctxFor(inTurn))
+			diags = append(diags, moreDiags...)
+			if !moreDiags.HasErrors() {
+				if _, err := convert.Convert(v, cty.Bool); err != nil {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid stop rule",
+						Detail: "until must be true or false (true ends the task's turns): " + err.Error(), Subject: ep.until.expr.Range().Ptr()})
+				}
+			}
+			if moreDiags.HasErrors() {
+				break
+			}
+		}
+	}
+	return diags
+}
+
+// turnType is the type of turn in expressions.
+var turnType = cty.Object(map[string]cty.Type{"index": cty.Number, "max": cty.Number})
+
+func turnValue(t, max int) cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{"index": cty.NumberIntVal(int64(t)), "max": cty.NumberIntVal(int64(max))})
+}
+
+// combinationType is an object type with every attribute of the
+// combinations; attributes whose types differ are dynamic.
+func combinationType(ep *ExperimentPlan) cty.Type {
+	types := map[string]cty.Type{}
+	for _, c := range ep.Combinations {
+		for k, t := range c.Value.Type().AttributeTypes() {
+			if old, ok := types[k]; ok && !old.Equals(t) {
+				types[k] = cty.DynamicPseudoType
+			} else {
+				types[k] = t
+			}
+		}
+	}
+	return cty.Object(types)
 }
 
 // checkTaskFields reports task.<field> references to fields the task
@@ -240,9 +587,9 @@ func checkTaskFields(expr hcl.Expression, taskType cty.Type) hcl.Diagnostics {
 	return diags
 }
 
-// stageVars builds the kind.name objects of stages; only, when not nil,
-// limits them to the given stage indices.
-func stageVars(ep *ExperimentPlan, val func(sp *StagePlan) cty.Value, only []int) map[string]cty.Value {
+// stageVars builds the kind.name objects of the stages of list at the
+// given indices (all of them when only is nil).
+func stageVars(list []*StagePlan, val func(sp *StagePlan) cty.Value, only []int) map[string]cty.Value {
 	byKind := map[string]map[string]cty.Value{}
 	add := func(sp *StagePlan) {
 		k := sp.Runner.Kind()
@@ -252,13 +599,12 @@ func stageVars(ep *ExperimentPlan, val func(sp *StagePlan) cty.Value, only []int
 		byKind[k][sp.Decl.Name] = val(sp)
 	}
 	if only == nil {
-		for _, sp := range ep.Stages {
+		for _, sp := range list {
 			add(sp)
 		}
-	} else {
-		for _, i := range only {
-			add(ep.Stages[i])
-		}
+	}
+	for _, i := range only {
+		add(list[i])
 	}
 	out := make(map[string]cty.Value, len(byKind))
 	for k, m := range byKind {

@@ -12,17 +12,20 @@ type EventKind int
 
 // Event kinds.
 const (
-	EventPlanned  EventKind = iota // the walk is about to start; Total is set
-	EventStarted                   // a stage started running (cache miss)
-	EventCached                    // a result came from the cache
-	EventShared                    // a result came from an identical vertex running at the same time
-	EventRan                       // a stage ran and its result was stored
-	EventWouldRun                  // plan mode: the result is not cached
-	EventFailed                    // a stage failed (infrastructure); Err is set
-	EventNote                      // a progress note from a running stage (a retry, ...)
+	EventPlanned       EventKind = iota // the walk is about to start; Total and Bound are set
+	EventStarted                        // a stage started running (cache miss)
+	EventCached                         // a result came from the cache
+	EventShared                         // a result came from an identical vertex running at the same time
+	EventRan                            // a stage ran and its result was stored
+	EventWouldRun                       // plan mode: the result is not cached
+	EventFailed                         // a stage failed (infrastructure); Err is set
+	EventNote                           // a progress note from a running stage (a retry, ...)
+	EventNotApplicable                  // a stage's when condition was false: no result, no failure
+	EventGrew                           // the next turn of a task was unrolled; Total vertices were added
+	EventTurnEnded                      // a task's turns ended in a combination (Addr.Turn is the last)
 )
 
-var eventNames = [...]string{"planned", "started", "cached", "shared", "ran", "would-run", "failed", "note"}
+var eventNames = [...]string{"planned", "started", "cached", "shared", "ran", "would-run", "failed", "note", "not-applicable", "grew", "turns-ended"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventNames) {
@@ -33,35 +36,37 @@ func (k EventKind) String() string {
 
 // Event reports progress. Handlers are called concurrently.
 type Event struct {
-	Kind       EventKind
-	Experiment string
-	Stage      string // kind.name
-	TaskID     string
-	Turn       int
-	Key        string
-	Duration   time.Duration
-	Err        error
-	Note       string
-	// Total is the number of vertices known so far (EventPlanned).
+	Kind EventKind
+	// Addr names the instance (for EventPlanned only the experiment).
+	Addr Address
+	// Label is the stage's label in counts (execute.code, or
+	// execute.code@t for the stages of later turns).
+	Label    string
+	Key      string
+	Duration time.Duration
+	Err      error
+	Note     string
+	// Total is the number of stage instances known when the walk starts
+	// (EventPlanned), or added by a turn (EventGrew).
 	Total int
-	// PerStage counts vertices per stage (EventPlanned).
+	// Bound is the number of stage instances if no task stops early
+	// (EventPlanned).
+	Bound int
+	// PerStage counts instances per stage label (EventPlanned, EventGrew).
 	PerStage map[string]int
 }
 
 // VertexError is the failure of one stage instance: it names the instance
 // and carries the stage's source range, so the CLI can show the HCL.
 type VertexError struct {
-	Experiment, Stage, TaskID string
-	Turn                      int
-	Range                     hcl.Range
-	Diags                     hcl.Diagnostics
-	Err                       error
+	Instance Address
+	Range    hcl.Range
+	Diags    hcl.Diagnostics
+	Err      error
 }
 
 // Addr names the instance.
-func (e *VertexError) Addr() string {
-	return fmt.Sprintf("experiment.%s %s [%s] turn %d", e.Experiment, e.Stage, e.TaskID, e.Turn)
-}
+func (e *VertexError) Addr() string { return e.Instance.String() }
 
 func (e *VertexError) Error() string {
 	if e.Err != nil {

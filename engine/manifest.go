@@ -44,11 +44,31 @@ func (r *run) manifest(res *Result) *schemas.Run {
 		Tasks: schemas.RunTasks{Block: r.ep.Tasks.Name, Source: t.Source, Split: t.Split, Digest: t.Digest,
 			Origin: t.Origin, Selection: t.Selection, Count: len(t.IDs)},
 		Excluded: append([]string{}, r.ep.Exclude...),
+		Protocol: r.ep.Protocol,
+		Turns:    r.ep.Turns,
 	}
-	for _, sp := range r.ep.Stages {
-		rs := schemas.RunStage{Addr: sp.Addr, CacheType: sp.Runner.CacheType(), Needs: []string{}}
+	if r.ep.Named() {
+		for _, c := range r.ep.Combinations {
+			attrs, _ := jsonValue(c.Value).(map[string]any)
+			delete(attrs, "name")
+			delete(attrs, "label")
+			m.Experiment.Combinations = append(m.Experiment.Combinations, schemas.RunCombination{Name: c.Name, Label: c.Label, Attributes: attrs})
+		}
+	}
+	for _, sp := range r.ep.AllStages() {
+		rs := schemas.RunStage{Addr: sp.Addr, CacheType: sp.Runner.CacheType(), Needs: []string{}, PerCombination: sp.PerCombination && r.ep.Named()}
+		list := r.ep.Stages
+		if r.ep.TurnStages != nil {
+			rs.Turn = "0"
+		}
+		if sp.InTurn {
+			list, rs.Turn = r.ep.TurnStages, "t"
+		}
 		for _, d := range sp.Deps {
-			rs.Needs = append(rs.Needs, r.ep.Stages[d].Addr)
+			rs.Needs = append(rs.Needs, list[d].Addr)
+		}
+		for _, pd := range sp.PrevDeps {
+			rs.Prev = append(rs.Prev, pd.Addr)
 		}
 		m.Experiment.Stages = append(m.Experiment.Stages, rs)
 	}

@@ -46,22 +46,97 @@ type ExperimentPlan struct {
 	Tasks   *TasksPlan
 	Output  string
 	Exclude []string
-	// Stages in dependency order.
-	Stages []*StagePlan
-	Graph  *dag.Graph
+	// Protocol is the protocol's source ("convcodeworld" or a path), or
+	// empty when the experiment declares its own stages.
+	Protocol string
+	// Combinations are the combinations the experiment runs, in order. An
+	// experiment that declares none has one unnamed combination.
+	Combinations []*CombinationPlan
+	// Turns is the turn budget: the turn stages run at turns 1..Turns.
+	Turns int
+	// Stages of turn 0 (the only turn without a turn block), in
+	// dependency order; TurnStages of every later turn.
+	Stages     []*StagePlan
+	TurnStages []*StagePlan
+	Graph      *dag.Graph
+	TurnGraph  *dag.Graph
+	// until is the stop rule; nil means every turn of the budget runs.
+	until *untilPlan
+	// base is the evaluation context of the body's expressions: var,
+	// local and path of the file that declares them, the resources, and
+	// the functions.
+	base *hcl.EvalContext
+}
+
+// HasTurns reports whether the experiment has turns after turn 0.
+func (ep *ExperimentPlan) HasTurns() bool { return len(ep.TurnStages) > 0 && ep.Turns > 0 }
+
+// Named reports whether the experiment declares combinations.
+func (ep *ExperimentPlan) Named() bool {
+	return len(ep.Combinations) > 1 || ep.Combinations[0].Name != ""
+}
+
+// AllStages returns turn 0's stages followed by the turn template's.
+func (ep *ExperimentPlan) AllStages() []*StagePlan {
+	return append(append([]*StagePlan(nil), ep.Stages...), ep.TurnStages...)
+}
+
+// CombinationPlan is one combination an experiment runs.
+type CombinationPlan struct {
+	Index int
+	Name  string
+	// Label is what reports print (the label attribute, else the name).
+	Label string
+	// Value is what expressions see as combination: name, label and the
+	// block's attributes.
+	Value cty.Value
+	Decl  *pipelines.Combination
 }
 
 // StagePlan is one compiled stage of an experiment.
 type StagePlan struct {
-	Index     int
-	Addr      string
-	Runner    stages.Runner
-	Decl      *pipelines.Stage
-	Deps      []int // indices into ExperimentPlan.Stages
-	Ephemeral bool
-	attrs     []boundAttr
-	// users counts the stages that reference this one.
+	// Index is the stage's position in its list (Stages or TurnStages).
+	Index int
+	Addr  string
+	// Label names the stage in counts and progress: the address, marked
+	// @0 or @t when the experiment has turns.
+	Label  string
+	InTurn bool
+	Runner stages.Runner
+	Decl   *pipelines.Stage
+	// Deps are indices into the same list; PrevDeps the stages prev reads.
+	Deps     []int
+	PrevDeps []prevDep
+	// PerCombination is set when the stage reads combination.*, directly
+	// or through what it reads; otherwise one instance serves every
+	// combination.
+	PerCombination bool
+	Ephemeral      bool
+	attrs          []boundAttr
+	when           *boundAttr
+	// users counts the stages of the same turn that read this one.
 	users int
+	// prevUsers counts the stages of the next turn that read it with prev.
+	prevUsers int
+	// lane is the walker lane of the resource the stage uses.
+	lane dag.Lane
+	// resource is the resource the stage's lane is for, or nil.
+	resource stages.Resource
+}
+
+// prevDep is one prev.KIND.NAME a turn stage reads: the stage at turn 0
+// (for turn 1) and in the turn template (for later turns).
+type prevDep struct {
+	Addr         string
+	first, later int
+}
+
+// untilPlan is the compiled stop rule.
+type untilPlan struct {
+	expr hcl.Expression
+	// deps are indices of the stages it reads, at turn 0 and in the
+	// turn template.
+	first, later []int
 }
 
 // Experiment returns the experiment called name, or the only one when name

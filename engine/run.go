@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/ccw-dev/ccw/engine/cache"
@@ -27,14 +26,20 @@ type RunOptions struct {
 	Out string
 	// Cache is the store results are read from and written to.
 	Cache *cache.Store
-	// Parallelism bounds the vertices in flight (default 256). Stages
-	// bound their own resources further (sandbox slots, model concurrency).
+	// Parallelism bounds the vertices in flight per lane (default 256):
+	// each resource a stage uses (a model endpoint, a sandbox) has its own
+	// lane, so a slow endpoint never holds back the sandbox. Stages bound
+	// their resources further (sandbox slots, model concurrency).
 	Parallelism int
 	// Offline forbids network access (task downloads, model calls).
 	Offline bool
 	// DryRun computes keys and looks them up, but runs nothing and writes
-	// nothing: what `ccw plan` shows.
+	// nothing: what `ccw plan` shows. Turns are unrolled as far as cached
+	// results decide them.
 	DryRun bool
+	// TurnBarrier holds every task's next turn until the current turn of
+	// every task has ended: the original's schedule, for comparisons.
+	TurnBarrier bool
 	// Events receives progress; it is called concurrently.
 	Events func(Event)
 	// Version is the ccw version recorded in run.json.
@@ -43,7 +48,9 @@ type RunOptions struct {
 
 // StageCount counts what happened to the instances of one stage.
 type StageCount struct {
-	Total, Cached, Shared, Ran, WouldRun, Failed, Blocked int
+	Total, Cached, Shared, Ran, WouldRun, Failed, NotApplicable, Blocked int
+	// Bound is the number of instances if no task stops early.
+	Bound int
 }
 
 // Result is what a run did.
@@ -52,28 +59,24 @@ type Result struct {
 	OutDir     string
 	Tasks      *stages.TaskSet
 	Summary    schemas.RunSummary
-	PerStage   map[string]*StageCount
-	Errors     []*VertexError
-	Rows       []schemas.Turn
-	Calls      []schemas.Call
-	Started    time.Time
-	Wall       time.Duration
+	// PerStage counts by stage label (StagePlan.Label).
+	PerStage map[string]*StageCount
+	Errors   []*VertexError
+	Rows     []schemas.Turn
+	Calls    []schemas.Call
+	// Turns counts the (task, combination) pairs by the turn their turns
+	// ended at; Undecided those whose next turn could not be decided
+	// (a failed or, in plan mode, uncached stage).
+	Turns     map[int]int
+	Undecided int
+	Started   time.Time
+	Wall      time.Duration
 	// Cause is set when the run was cancelled.
 	Cause error
 }
 
 // errWouldRun marks a vertex that plan mode would have run.
 var errWouldRun = errors.New("not cached")
-
-type inst struct {
-	unit   int32
-	stage  int32
-	turn   int32
-	how    EventKind
-	refs   atomic.Int32
-	key    string
-	result cty.Value
-}
 
 type flight struct {
 	done chan struct{}
@@ -86,24 +89,47 @@ type run struct {
 	ep    *ExperimentPlan
 	opts  RunOptions
 	tasks *stages.TaskSet
-	base  *hcl.EvalContext
-	insts []inst
-	prov  []int // per stage: index of the dep supplying row provenance, or -1
+	w     *dag.Walker
+	nodes *nodeTable
+	prov  map[*StagePlan]int // rower stage -> index of the dep supplying row provenance
+
+	growMu  sync.Mutex
+	shared  map[sharedKey]dag.ID // shared instances of later turns
+	barrier *barrier
 
 	flightsMu sync.Mutex
 	flights   map[string]*flight
 
-	mu     sync.Mutex
-	counts map[string]*StageCount
-	errs   []*VertexError
-	rows   []schemas.Turn
-	calls  []callGroup
+	walkErrs []dag.VertexError
+
+	mu        sync.Mutex
+	counts    map[string]*StageCount
+	errs      []*VertexError
+	rows      []rowAt
+	calls     []callGroup
+	ended     map[int]int
+	decided   int
+	gates     int
+	taskIndex map[string]int
+}
+
+type sharedKey struct {
+	unit  int32
+	turn  int16
+	stage int16
+}
+
+// rowAt is a row with the position it sorts by.
+type rowAt struct {
+	combo int
+	stage int // turn 0's stages first, then the template's
+	row   schemas.Turn
 }
 
 // callGroup is the model calls of one vertex, kept in order.
 type callGroup struct {
-	unit, turn, stage int32
-	calls             []schemas.Call
+	combo, unit, turn, stage int
+	calls                    []schemas.Call
 }
 
 // Run executes an experiment of plan. The returned error is for failures
@@ -131,108 +157,292 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 
 	tasks, err := plan.Set.Tasks.Load(ctx, ep.Tasks.Config, opts.Offline)
 	if err != nil {
-		return nil, &VertexError{Experiment: ep.Name, Stage: "tasks." + ep.Tasks.Name, TaskID: "-", Range: ep.Tasks.Decl.DeclRange, Err: err}
+		return nil, &VertexError{Instance: Address{Experiment: ep.Name, Stage: "tasks." + ep.Tasks.Name}, Range: ep.Tasks.Decl.DeclRange, Err: err}
 	}
 	res.Tasks = tasks
 
-	r := &run{plan: plan, ep: ep, opts: opts, tasks: tasks, flights: map[string]*flight{}, counts: res.PerStage}
-	r.base = plan.Scope.EvalContext().NewChild()
-	r.base.Variables = plan.resourceVars
+	r := &run{plan: plan, ep: ep, opts: opts, tasks: tasks, flights: map[string]*flight{}, counts: res.PerStage,
+		nodes: newNodeTable(), shared: map[sharedKey]dag.ID{}, ended: map[int]int{}}
 	r.prov = provenanceDeps(ep)
-	w := dag.NewWalker(opts.Parallelism, r.visit)
-	r.instantiate(w)
-	sum := w.Run(ctx)
+	if opts.TurnBarrier {
+		r.barrier = &barrier{turns: ep.Turns, waiting: map[int]int{}, held: map[int][]*node{}}
+	}
+	r.w = dag.NewWalker(opts.Parallelism, r.visit)
+	lanes := map[stages.Resource]dag.Lane{}
+	for _, sp := range ep.AllStages() {
+		if sp.resource == nil {
+			continue
+		}
+		if _, ok := lanes[sp.resource]; !ok {
+			lanes[sp.resource] = r.w.AddLane(opts.Parallelism)
+		}
+		sp.lane = lanes[sp.resource]
+	}
+	r.instantiate()
+	sum := r.w.Run(ctx)
 	res.Wall = time.Since(res.Started)
 	res.Cause = sum.Cause
+	r.walkErrs = sum.Errors
 	r.collect(res)
-	res.Summary = r.summary(sum)
+	res.Summary = r.summary(sum, res)
 	if opts.DryRun {
 		return res, nil
 	}
 	return res, r.writeOutputs(res)
 }
 
-// instantiate adds one vertex per (task, stage) to w. A task's vertices
-// are contiguous, in stage order (see dep), and share the task's index as
-// priority, so a task runs to its end before later tasks start.
-func (r *run) instantiate(w *dag.Walker) {
-	n, ns := len(r.tasks.IDs), len(r.ep.Stages)
-	r.insts = make([]inst, n*ns)
-	ids := make([]dag.ID, ns)
-	per := map[string]int{}
+// instantiate adds turn 0 of every task in every combination. A task's
+// vertices share the task's index as priority, so that tasks advance in
+// order and a started task runs its turns before later tasks start theirs.
+func (r *run) instantiate() {
+	r.growMu.Lock()
+	defer r.growMu.Unlock()
+	for _, sp := range r.ep.AllStages() {
+		r.counts[sp.Label] = &StageCount{}
+	}
 	total := 0
-	for _, sp := range r.ep.Stages {
-		r.counts[sp.Addr] = &StageCount{Total: n}
+	for u := range r.tasks.IDs {
+		total += r.addTurn(int32(u), 0, nil)
+	}
+	per := map[string]int{}
+	bound := 0
+	n := len(r.tasks.IDs)
+	for _, sp := range r.ep.AllStages() {
+		c := r.counts[sp.Label]
+		c.Bound = n * r.copies(sp)
+		if sp.InTurn {
+			c.Bound *= r.ep.Turns
+		}
 		if !sp.Ephemeral { // ephemeral stages report no events
-			per[sp.Addr] = n
-			total += n
+			per[sp.Label] = c.Total
+			bound += c.Bound
 		}
 	}
-	for u := 0; u < n; u++ {
-		for s, sp := range r.ep.Stages {
-			deps := make([]dag.ID, len(sp.Deps))
-			for i, d := range sp.Deps {
-				deps[i] = ids[d]
-			}
-			ids[s] = w.Add(uint64(u), deps...)
-			in := &r.insts[ids[s]]
-			in.unit, in.stage = int32(u), int32(s)
-			in.refs.Store(int32(sp.users))
-		}
-	}
-	r.emit(Event{Kind: EventPlanned, Experiment: r.ep.Name, Total: total, PerStage: per})
+	r.emit(Event{Kind: EventPlanned, Addr: Address{Experiment: r.ep.Name}, Total: total, Bound: bound, PerStage: per})
 }
 
-// collect puts what the walk produced into res, in a deterministic order.
+// copies is how many instances of sp one task has at one turn.
+func (r *run) copies(sp *StagePlan) int {
+	if sp.PerCombination {
+		return len(r.ep.Combinations)
+	}
+	return 1
+}
+
+// addTurn adds turn t of task u in every combination (t == 0), or in the
+// combination of the gate g that unrolls it, and the gates that decide
+// the next turn. It returns how many stage instances it added (without
+// ephemeral ones). Called with growMu held.
+func (r *run) addTurn(u int32, t int, g *node) int {
+	list := r.ep.Stages
+	if t > 0 {
+		list = r.ep.TurnStages
+	}
+	combos := []int16{}
+	if g != nil {
+		combos = append(combos, g.combo)
+	} else {
+		for i := range r.ep.Combinations {
+			combos = append(combos, int16(i))
+		}
+	}
+	added := 0
+	var firstIDs []dag.ID // the shared instances of this turn, from the first combination
+	var holds []*node
+	for ci, c := range combos {
+		ids := make([]dag.ID, len(list))
+		for i, sp := range list {
+			if !sp.PerCombination {
+				if ci > 0 { // turn 0: made for the first combination
+					ids[i] = firstIDs[i]
+					continue
+				}
+				if t > 0 && len(r.ep.Combinations) > 1 {
+					if id, ok := r.shared[sharedKey{u, int16(t), int16(i)}]; ok {
+						ids[i] = id // made when another combination reached this turn
+						continue
+					}
+				}
+			}
+			id, n := r.nodes.next()
+			*n = node{sp: sp, unit: u, combo: c, turn: int16(t)}
+			if !sp.PerCombination {
+				n.combo = -1
+				if t > 0 && len(r.ep.Combinations) > 1 {
+					n.keep = true // another combination's turn may read it later
+					r.shared[sharedKey{u, int16(t), int16(i)}] = id
+				}
+			}
+			n.refs.Store(1) // held until this turn is wired up
+			holds = append(holds, n)
+			deps := make([]dag.ID, 0, len(sp.Deps)+len(sp.PrevDeps))
+			for _, d := range sp.Deps {
+				deps = append(deps, ids[d])
+			}
+			n.deps = deps
+			for _, pd := range sp.PrevDeps {
+				pi := pd.later
+				if t == 1 {
+					pi = pd.first
+				}
+				n.prev = append(n.prev, g.prev[pi])
+			}
+			for _, d := range n.deps {
+				r.nodes.at(d).refs.Add(1)
+			}
+			for _, d := range n.prev {
+				r.nodes.at(d).refs.Add(1)
+			}
+			wdeps := append(append([]dag.ID(nil), n.deps...), n.prev...)
+			if got := r.w.AddIn(sp.lane, uint64(u), wdeps...); got != id {
+				panic(fmt.Sprintf("engine: vertex ids out of step (%d, %d)", got, id))
+			}
+			ids[i] = id
+			r.counts[sp.Label].Total++
+			if !sp.Ephemeral {
+				added++
+			}
+		}
+		if ci == 0 {
+			firstIDs = ids
+		}
+		if r.ep.HasTurns() && t < r.ep.Turns {
+			r.addGate(u, c, t, ids)
+		}
+	}
+	for _, n := range holds {
+		n.release()
+	}
+	return added
+}
+
+// addGate adds the gate of turn t of (u, c): it runs once the stages the
+// stop rule reads are done, and pins every stage the next turn reads with
+// prev until it has decided.
+func (r *run) addGate(u int32, c int16, t int, ids []dag.ID) {
+	list := r.ep.Stages
+	var untilDeps []int
+	if r.ep.until != nil {
+		untilDeps = r.ep.until.first
+	}
+	if t > 0 {
+		list = r.ep.TurnStages
+		if r.ep.until != nil {
+			untilDeps = r.ep.until.later
+		}
+	}
+	id, g := r.nodes.next()
+	*g = node{unit: u, combo: c, turn: int16(t), prev: ids}
+	for _, d := range untilDeps {
+		g.deps = append(g.deps, ids[d])
+		r.nodes.at(ids[d]).refs.Add(1)
+	}
+	for i, sp := range list {
+		if sp.prevUsers > 0 {
+			r.nodes.at(ids[i]).refs.Add(1)
+		}
+	}
+	if got := r.w.AddIn(0, uint64(u), g.deps...); got != id {
+		panic(fmt.Sprintf("engine: vertex ids out of step (%d, %d)", got, id))
+	}
+	r.mu.Lock()
+	r.gates++
+	r.mu.Unlock()
+	if r.barrier != nil && t == 0 {
+		r.barrier.add()
+	}
+}
+
+// unpin releases the pins of gate g on its turn's stages.
+func (r *run) unpin(g *node) {
+	list := r.ep.Stages
+	if g.turn > 0 {
+		list = r.ep.TurnStages
+	}
+	for i, sp := range list {
+		if sp.prevUsers > 0 {
+			r.nodes.at(g.prev[i]).release()
+		}
+	}
+}
+
+// collect puts what the walk produced into res, in a deterministic order:
+// rows and calls sorted by their whole address.
 func (r *run) collect(res *Result) {
-	for _, sp := range r.ep.Stages {
-		c := r.counts[sp.Addr]
-		c.Blocked = c.Total - c.Cached - c.Shared - c.Ran - c.WouldRun - c.Failed
+	for _, c := range r.counts {
+		c.Blocked = c.Total - c.Cached - c.Shared - c.Ran - c.WouldRun - c.Failed - c.NotApplicable
 	}
 	res.Errors = r.errs
-	sort.Slice(r.rows, func(i, j int) bool {
-		a, b := r.rows[i], r.rows[j]
-		if a.TaskIndex != b.TaskIndex {
-			return a.TaskIndex < b.TaskIndex
+	for _, we := range r.walkErrs {
+		// A visit that did not report itself: a panic the walker caught.
+		var ve *VertexError
+		if errors.As(we.Err, &ve) || errors.Is(we.Err, errWouldRun) {
+			continue
 		}
-		return a.Turn < b.Turn
+		n := r.nodes.at(we.ID)
+		ve = &VertexError{Instance: r.address(n), Err: we.Err}
+		if n.sp != nil {
+			ve.Range = n.sp.Decl.DeclRange
+		}
+		res.Errors = append(res.Errors, ve)
+	}
+	slices.SortFunc(r.rows, func(a, b rowAt) int {
+		switch {
+		case a.combo != b.combo:
+			return a.combo - b.combo
+		case a.row.TaskIndex != b.row.TaskIndex:
+			return int(a.row.TaskIndex - b.row.TaskIndex)
+		case a.row.Turn != b.row.Turn:
+			return int(a.row.Turn - b.row.Turn)
+		}
+		return a.stage - b.stage
 	})
-	res.Rows = r.rows
-	sort.Slice(r.calls, func(i, j int) bool {
-		a, b := r.calls[i], r.calls[j]
-		if a.unit != b.unit {
-			return a.unit < b.unit
+	res.Rows = make([]schemas.Turn, len(r.rows))
+	for i, ra := range r.rows {
+		res.Rows[i] = ra.row
+	}
+	slices.SortFunc(r.calls, func(a, b callGroup) int {
+		switch {
+		case a.combo != b.combo:
+			return a.combo - b.combo
+		case a.unit != b.unit:
+			return a.unit - b.unit
+		case a.turn != b.turn:
+			return a.turn - b.turn
 		}
-		if a.turn != b.turn {
-			return a.turn < b.turn
-		}
-		return a.stage < b.stage
+		return a.stage - b.stage
 	})
 	for _, g := range r.calls {
 		res.Calls = append(res.Calls, g.calls...)
 	}
+	res.Turns = r.ended
+	res.Undecided = r.gates - r.decided
 }
 
 // provenanceDeps finds, for every row-producing stage, the dependency that
 // its provenance attribute references.
-func provenanceDeps(ep *ExperimentPlan) []int {
-	out := make([]int, len(ep.Stages))
-	for i, sp := range ep.Stages {
-		out[i] = -1
+func provenanceDeps(ep *ExperimentPlan) map[*StagePlan]int {
+	out := map[*StagePlan]int{}
+	for _, sp := range ep.AllStages() {
 		rower, ok := sp.Runner.(stages.TurnRower)
 		if !ok {
 			continue
+		}
+		out[sp] = -1
+		list := ep.Stages
+		if sp.InTurn {
+			list = ep.TurnStages
 		}
 		for _, a := range sp.attrs {
 			if a.Name != rower.ProvenanceAttr() || a.Expr == nil {
 				continue
 			}
 			for _, t := range a.Expr.Variables() {
-				for _, d := range sp.Deps {
-					dp := ep.Stages[d]
+				for i, d := range sp.Deps {
+					dp := list[d]
 					if len(t) >= 2 && t.RootName() == dp.Runner.Kind() {
 						if step, ok := t[1].(hcl.TraverseAttr); ok && step.Name == dp.Decl.Name {
-							out[i] = d
+							out[sp] = i
 						}
 					}
 				}
@@ -248,9 +458,9 @@ func (r *run) emit(e Event) {
 	}
 }
 
-func (r *run) count(stage string, how EventKind) {
+func (r *run) count(sp *StagePlan, how EventKind) {
 	r.mu.Lock()
-	c := r.counts[stage]
+	c := r.counts[sp.Label]
 	switch how {
 	case EventCached:
 		c.Cached++
@@ -262,12 +472,14 @@ func (r *run) count(stage string, how EventKind) {
 		c.WouldRun++
 	case EventFailed:
 		c.Failed++
+	case EventNotApplicable:
+		c.NotApplicable++
 	}
 	r.mu.Unlock()
 }
 
-func (r *run) summary(s dag.Summary) schemas.RunSummary {
-	out := schemas.RunSummary{Vertices: len(r.insts), Failed: s.Failed, Skipped: s.Skipped, NotRun: s.NotRun, Statuses: map[string]int{}}
+func (r *run) summary(s dag.Summary, res *Result) schemas.RunSummary {
+	out := schemas.RunSummary{Vertices: r.w.Len(), Failed: s.Failed, Skipped: s.Skipped, NotRun: s.NotRun, Statuses: map[string]int{}}
 	for _, c := range r.counts {
 		out.Cached += c.Cached + c.Shared
 		out.Ran += c.Ran
@@ -275,15 +487,16 @@ func (r *run) summary(s dag.Summary) schemas.RunSummary {
 			out.Failed -= c.WouldRun
 		}
 	}
-	for _, row := range r.rows {
+	for _, row := range res.Rows {
 		if !row.Excluded {
 			out.Statuses[row.Status]++
 		}
 	}
 	out.Complete = s.Failed == 0 && s.Skipped == 0 && s.NotRun == 0 && s.Cause == nil
 	out.Stages = map[string]map[string]int{}
-	for addr, c := range r.counts {
-		out.Stages[addr] = map[string]int{"instances": c.Total, "cached": c.Cached + c.Shared, "ran": c.Ran, "failed": c.Failed, "blocked": c.Blocked}
+	for label, c := range r.counts {
+		out.Stages[label] = map[string]int{"instances": c.Total, "cached": c.Cached + c.Shared, "ran": c.Ran, "failed": c.Failed,
+			"blocked": c.Blocked, "not_applicable": c.NotApplicable}
 	}
 	return out
 }

@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"bytes"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,7 +80,7 @@ func TestFailureIsReportedOnceAndRetried(t *testing.T) {
 	f := newFixture(t)
 	plan := f.compile(t, pipeline, map[string]string{"texts": `["ok a", "infra b", "bad c"]`})
 	res := f.run(t, plan, RunOptions{})
-	if len(res.Errors) != 1 || res.Errors[0].TaskID != "T/1" || res.Errors[0].Stage != "execute.run" {
+	if len(res.Errors) != 1 || res.Errors[0].Instance.TaskID != "T/1" || res.Errors[0].Instance.Stage != "execute.run" {
 		t.Fatalf("errors: %v", res.Errors)
 	}
 	if !strings.Contains(res.Errors[0].Error(), "sandbox could not start") {
@@ -127,4 +130,74 @@ func TestOutputsWritten(t *testing.T) {
 	assertEqual(t, "task count", run.Experiment.Tasks.Count, 4)
 	assertEqual(t, "version", run.CCWVersion, "test")
 	assertEqual(t, "stages", len(run.Experiment.Stages), 3)
+}
+
+// twoScores scores every task twice and gives the second score an explicit
+// turn.
+const twoScores = `
+variable "texts" {
+  type = list(string)
+}
+tasks "t" {
+  texts = var.texts
+}
+experiment "e" {
+  tasks = tasks.t
+  stage "execute" "run" {
+    code = task.text
+  }
+  stage "score" "a" {
+    execution = execute.run
+    code      = task.text
+  }
+  stage "score" "b" {
+    execution = execute.run
+    code      = upper(task.text)
+    turn      = 2
+  }
+}
+`
+
+// TestScoreTurnKept is the defect where the vertex overwrote a score's
+// turn with 0.
+func TestScoreTurnKept(t *testing.T) {
+	f := newFixture(t)
+	res := f.run(t, f.compile(t, twoScores, map[string]string{"texts": `["ok"]`}), RunOptions{})
+	turns := map[string]int32{}
+	for _, r := range res.Rows {
+		turns[r.Stage] = r.Turn
+	}
+	assertEqual(t, "turns by stage", turns, map[string]int32{"score.a": 0, "score.b": 2})
+}
+
+// TestRowOrderIsTheAddress is the defect where rows of two score stages of
+// one task came out in completion order: rows are sorted by the whole
+// address, and reruns write the same bytes.
+func TestRowOrderIsTheAddress(t *testing.T) {
+	var texts []string
+	for i := 0; i < 60; i++ {
+		texts = append(texts, fmt.Sprintf(`"t%d ok"`, i))
+	}
+	vars := map[string]string{"texts": "[" + strings.Join(texts, ",") + "]"}
+	var first []byte
+	for run := 0; run < 3; run++ {
+		f := newFixture(t)
+		out := t.TempDir()
+		res := f.run(t, f.compile(t, twoScores, vars), RunOptions{Out: out, Parallelism: 8})
+		for i, r := range res.Rows {
+			wantStage := []string{"score.a", "score.b"}[i%2]
+			if int(r.TaskIndex) != i/2 || r.Stage != wantStage {
+				t.Fatalf("run %d row %d: task %d stage %s, want task %d stage %s", run, i, r.TaskIndex, r.Stage, i/2, wantStage)
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(out, "turns.parquet"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = b
+		} else if !bytes.Equal(first, b) {
+			t.Fatalf("run %d wrote different bytes", run)
+		}
+	}
 }

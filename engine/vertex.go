@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/ccw-dev/ccw/engine/cachekey"
@@ -16,50 +15,137 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 )
 
-// visit evaluates, keys, and resolves one vertex.
+// visit runs one vertex: a stage instance or a turn gate.
 func (r *run) visit(ctx context.Context, id dag.ID) error {
-	in := &r.insts[id]
-	sp := r.ep.Stages[in.stage]
-	taskID := r.tasks.IDs[in.unit]
+	n := r.nodes.at(id)
+	if n.sp == nil {
+		return r.visitGate(ctx, n)
+	}
+	return r.visitStage(ctx, n)
+}
+
+// address names a node.
+func (r *run) address(n *node) Address {
+	a := Address{Experiment: r.ep.Name, TaskID: r.tasks.IDs[n.unit], Turn: int(n.turn)}
+	if n.sp != nil {
+		a.Stage = n.sp.Addr
+	}
+	if n.combo >= 0 {
+		a.Combination = r.ep.Combinations[n.combo].Name
+	}
+	return a
+}
+
+// vals returns what n's expressions read.
+func (r *run) vals(n *node) *instanceVals {
+	combo := r.ep.Combinations[0].Value
+	if n.combo >= 0 {
+		combo = r.ep.Combinations[n.combo].Value
+	}
+	return &instanceVals{
+		task:        r.tasks.Values[n.unit],
+		combination: combo,
+		turn:        turnValue(int(n.turn), r.ep.Turns),
+		dep:         func(i int) cty.Value { return r.nodes.at(n.deps[indexOf(n.sp.Deps, i)]).result },
+		prev:        func(i int) cty.Value { return r.nodes.at(n.prev[i]).result },
+	}
+}
+
+func indexOf(list []int, v int) int {
+	for i, x := range list {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// evalContext builds the full evaluation context of a stage instance, for
+// expressions that are not plain references.
+func (r *run) evalContext(sp *StagePlan, v *instanceVals) *hcl.EvalContext {
+	ctx := r.ep.base.NewChild()
+	list := r.ep.Stages
+	if sp.InTurn {
+		list = r.ep.TurnStages
+	}
+	ctx.Variables = stageVars(list, func(dp *StagePlan) cty.Value { return v.dep(dp.Index) }, append([]int{}, sp.Deps...))
+	ctx.Variables["task"] = v.task
+	ctx.Variables["combination"] = v.combination
+	ctx.Variables["turn"] = v.turn
+	if sp.InTurn {
+		byKind := map[string]map[string]cty.Value{}
+		for i, pd := range sp.PrevDeps {
+			p := r.ep.TurnStages[pd.later]
+			if byKind[p.Runner.Kind()] == nil {
+				byKind[p.Runner.Kind()] = map[string]cty.Value{}
+			}
+			byKind[p.Runner.Kind()][p.Decl.Name] = v.prev(i)
+		}
+		prev := map[string]cty.Value{}
+		for k, m := range byKind {
+			prev[k] = cty.ObjectVal(m)
+		}
+		ctx.Variables["prev"] = objectOrEmpty(prev)
+	}
+	return ctx
+}
+
+// visitStage evaluates, keys, and resolves one stage instance.
+func (r *run) visitStage(ctx context.Context, n *node) error {
+	sp := n.sp
+	addr := r.address(n)
 	fail := func(ve *VertexError) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx) // interrupted, not failed: nothing to report
 		}
-		ve.Experiment, ve.Stage, ve.TaskID, ve.Turn, ve.Range = r.ep.Name, sp.Addr, taskID, int(in.turn), sp.Decl.DeclRange
+		ve.Instance, ve.Range = addr, sp.Decl.DeclRange
 		r.mu.Lock()
 		r.errs = append(r.errs, ve)
 		r.mu.Unlock()
-		r.count(sp.Addr, EventFailed)
-		r.emit(Event{Kind: EventFailed, Experiment: r.ep.Name, Stage: sp.Addr, TaskID: taskID, Turn: int(in.turn), Err: ve})
+		r.count(sp, EventFailed)
+		r.emit(Event{Kind: EventFailed, Addr: addr, Label: sp.Label, Err: ve})
 		return ve
 	}
-
-	// Evaluate the body with the task and the upstream results.
-	task := r.tasks.Values[in.unit]
-	depResult := func(d int) cty.Value { return r.dep(id, in, d).result }
-	cfg, diags := evalAttrs(sp.attrs, func() *hcl.EvalContext {
-		ctx := r.base.NewChild()
-		ctx.Variables = stageVars(r.ep, func(dp *StagePlan) cty.Value { return depResult(dp.Index) }, sp.Deps)
-		ctx.Variables["task"] = task
-		return ctx
-	}, func(f *fastRef) (cty.Value, hcl.Diagnostics) { return f.eval(task, depResult) })
-	for _, d := range sp.Deps { // drop upstream results nobody needs any more
-		up := r.dep(id, in, d)
-		if up.refs.Add(-1) == 0 && r.prov[d] < 0 && !isRower(r.ep.Stages[d]) {
-			up.result = cty.NilVal
+	v := r.vals(n)
+	lazy := func() *hcl.EvalContext { return r.evalContext(sp, v) }
+	fast := func(f *fastRef) (cty.Value, hcl.Diagnostics) { return f.eval(v) }
+	release := func() { // the upstream results this instance read
+		for _, d := range n.deps {
+			r.nodes.at(d).release()
+		}
+		for _, d := range n.prev {
+			r.nodes.at(d).release()
 		}
 	}
+
+	if sp.when != nil {
+		w, diags := evalAttrs([]boundAttr{*sp.when}, lazy, fast)
+		if diags.HasErrors() {
+			release()
+			return fail(&VertexError{Diags: diags})
+		}
+		if w.GetAttr("when").False() {
+			release()
+			n.na, n.result, n.how = true, cty.NullVal(sp.Runner.Output()), EventNotApplicable
+			n.finish()
+			r.count(sp, EventNotApplicable)
+			r.emit(Event{Kind: EventNotApplicable, Addr: addr, Label: sp.Label})
+			return nil
+		}
+	}
+	cfg, diags := evalAttrs(sp.attrs, lazy, fast)
+	release()
 	if diags.HasErrors() {
 		return fail(&VertexError{Diags: diags})
 	}
 
 	input := stages.Input{
 		Config:  sp.unmarked(cfg),
-		Addr:    sp.Addr + "[" + strconv.Quote(taskID) + "]",
+		Addr:    addr.String(),
 		Offline: r.opts.Offline,
 		Store:   subStore{r.opts.Cache},
 		Notes: func(note string) {
-			r.emit(Event{Kind: EventNote, Experiment: r.ep.Name, Stage: sp.Addr, TaskID: taskID, Note: note})
+			r.emit(Event{Kind: EventNote, Addr: addr, Label: sp.Label, Note: note})
 		},
 	}
 	var val cty.Value
@@ -76,70 +162,88 @@ func (r *run) visit(ctx context.Context, id dag.ID) error {
 		if kerr != nil {
 			return fail(&VertexError{Err: kerr})
 		}
-		in.key = string(key)
-		val, how, err = r.resolve(ctx, sp, key, cfg, input, taskID)
+		n.key, _ = key.Digest()
+		n.hasKey = true
+		val, how, err = r.resolve(ctx, sp, key, cfg, input, addr)
 	}
 	if err == errWouldRun {
-		r.count(sp.Addr, EventWouldRun)
-		r.emit(Event{Kind: EventWouldRun, Experiment: r.ep.Name, Stage: sp.Addr, TaskID: taskID, Key: in.key})
+		r.count(sp, EventWouldRun)
+		r.emit(Event{Kind: EventWouldRun, Addr: addr, Label: sp.Label, Key: keyString(n)})
 		return err
 	}
 	if err != nil {
 		return fail(&VertexError{Err: err})
 	}
-	in.result, in.how = val, how
+	n.result, n.how = val, how
 	if !sp.Ephemeral {
-		r.count(sp.Addr, how)
+		r.count(sp, how)
 	}
-	if err := r.addCalls(in, sp, val); err != nil {
+	if err := r.addCalls(n, addr, val); err != nil {
 		return fail(&VertexError{Err: err})
 	}
 	if rower, ok := sp.Runner.(stages.TurnRower); ok {
-		r.addRow(id, in, sp, rower)
+		r.addRow(n, rower)
 	}
+	n.finish()
 	return nil
 }
 
-// dep returns the instance of stage d in the same unit as id. Units are
-// laid out contiguously, one vertex per stage in stage order.
-func (r *run) dep(id dag.ID, in *inst, d int) *inst {
-	return &r.insts[int(id)-int(in.stage)+d]
+func keyString(n *node) string {
+	if !n.hasKey {
+		return ""
+	}
+	return string(cachekey.FromDigest(n.key))
 }
 
-func isRower(sp *StagePlan) bool {
-	_, ok := sp.Runner.(stages.TurnRower)
-	return ok
-}
-
-func (r *run) addRow(id dag.ID, in *inst, sp *StagePlan, rower stages.TurnRower) {
-	row := rower.TurnRow(in.result)
+// addRow turns a score result into turns.parquet rows: one, or one per
+// combination for an instance shared by every combination.
+func (r *run) addRow(n *node, rower stages.TurnRower) {
+	row := rower.TurnRow(n.result)
 	row.Experiment = r.ep.Name
-	row.TaskID = r.tasks.IDs[in.unit]
-	row.TaskIndex = in.unit
-	row.Turn = in.turn
+	row.Stage = n.sp.Addr
+	row.TaskID = r.tasks.IDs[n.unit]
+	row.TaskIndex = n.unit
+	if row.Turn < 0 {
+		row.Turn = int32(n.turn)
+	}
 	row.Excluded = r.isExcluded(row.TaskID)
-	if p := r.prov[sp.Index]; p >= 0 {
-		up := r.dep(id, in, p)
-		row.ExecKey = up.key
+	if p := r.prov[n.sp]; p >= 0 {
+		row.ExecKey = keyString(r.nodes.at(n.deps[p]))
+	}
+	stage := n.sp.Index
+	if n.sp.InTurn {
+		stage += len(r.ep.Stages)
 	}
 	r.mu.Lock()
-	r.rows = append(r.rows, row)
-	r.mu.Unlock()
-	in.result = cty.NilVal
+	defer r.mu.Unlock()
+	if n.combo >= 0 {
+		row.Combination = r.ep.Combinations[n.combo].Name
+		r.rows = append(r.rows, rowAt{combo: int(n.combo), stage: stage, row: row})
+		return
+	}
+	for i, c := range r.ep.Combinations {
+		cp := row
+		cp.Combination = c.Name
+		r.rows = append(r.rows, rowAt{combo: i, stage: stage, row: cp})
+	}
 }
 
 // addCalls collects the model calls a result records, for calls.parquet.
-func (r *run) addCalls(in *inst, sp *StagePlan, val cty.Value) error {
+func (r *run) addCalls(n *node, addr Address, val cty.Value) error {
 	calls, err := schemas.CallsOf(val)
 	if err != nil || len(calls) == 0 {
 		return err
 	}
 	for i := range calls {
 		c := &calls[i]
-		c.Experiment, c.TaskID, c.Turn, c.Stage, c.VertexKey = r.ep.Name, r.tasks.IDs[in.unit], in.turn, sp.Addr, in.key
+		c.Experiment, c.Combination, c.TaskID, c.Turn, c.Stage, c.VertexKey = addr.Experiment, addr.Combination, addr.TaskID, int32(addr.Turn), addr.Stage, keyString(n)
+	}
+	stage := n.sp.Index
+	if n.sp.InTurn {
+		stage += len(r.ep.Stages)
 	}
 	r.mu.Lock()
-	r.calls = append(r.calls, callGroup{unit: in.unit, turn: in.turn, stage: int32(sp.Index), calls: calls})
+	r.calls = append(r.calls, callGroup{combo: int(n.combo), unit: int(n.unit), turn: int(n.turn), stage: stage, calls: calls})
 	r.mu.Unlock()
 	return nil
 }
@@ -175,7 +279,7 @@ func stageKeyRecord(sp *StagePlan, cfg cty.Value, explain bool) (cachekey.Key, *
 
 // resolve returns the result for key: shared with an identical vertex in
 // flight, taken from the cache, or computed and stored.
-func (r *run) resolve(ctx context.Context, sp *StagePlan, key cachekey.Key, cfg cty.Value, input stages.Input, taskID string) (cty.Value, EventKind, error) {
+func (r *run) resolve(ctx context.Context, sp *StagePlan, key cachekey.Key, cfg cty.Value, input stages.Input, addr Address) (cty.Value, EventKind, error) {
 	r.flightsMu.Lock()
 	if f, ok := r.flights[string(key)]; ok {
 		r.flightsMu.Unlock()
@@ -200,7 +304,7 @@ func (r *run) resolve(ctx context.Context, sp *StagePlan, key cachekey.Key, cfg 
 	if e, ok := r.opts.Cache.Get(digest); ok {
 		if v, err := cachekey.Decode(e.Data, sp.Runner.Output()); err == nil {
 			f.val = v
-			r.emit(Event{Kind: EventCached, Experiment: r.ep.Name, Stage: sp.Addr, TaskID: taskID, Key: string(key)})
+			r.emit(Event{Kind: EventCached, Addr: addr, Label: sp.Label, Key: string(key)})
 			return v, EventCached, nil
 		}
 	}
@@ -208,7 +312,7 @@ func (r *run) resolve(ctx context.Context, sp *StagePlan, key cachekey.Key, cfg 
 		f.err = errWouldRun
 		return cty.NilVal, EventWouldRun, errWouldRun
 	}
-	r.emit(Event{Kind: EventStarted, Experiment: r.ep.Name, Stage: sp.Addr, TaskID: taskID, Key: string(key)})
+	r.emit(Event{Kind: EventStarted, Addr: addr, Label: sp.Label, Key: string(key)})
 	start := time.Now()
 	v, err := sp.Runner.Run(ctx, input)
 	if err == nil {
@@ -218,12 +322,12 @@ func (r *run) resolve(ctx context.Context, sp *StagePlan, key cachekey.Key, cfg 
 		f.err = err
 		return cty.NilVal, EventFailed, err
 	}
-	if err := r.store(sp, key, cfg, v); err != nil {
+	if err := r.store(sp, key, cfg, v, addr); err != nil {
 		f.err = err
 		return cty.NilVal, EventFailed, err
 	}
 	f.val = v
-	r.emit(Event{Kind: EventRan, Experiment: r.ep.Name, Stage: sp.Addr, TaskID: taskID, Key: string(key), Duration: time.Since(start)})
+	r.emit(Event{Kind: EventRan, Addr: addr, Label: sp.Label, Key: string(key), Duration: time.Since(start)})
 	return v, EventRan, nil
 }
 
@@ -236,14 +340,16 @@ func conform(sp *StagePlan, v cty.Value) (cty.Value, error) {
 	return out, nil
 }
 
-// store writes the result and the explain record of its key.
-func (r *run) store(sp *StagePlan, key cachekey.Key, cfg cty.Value, v cty.Value) error {
+// store writes the result and the explain record of its key, which also
+// names the instance that computed it.
+func (r *run) store(sp *StagePlan, key cachekey.Key, cfg cty.Value, v cty.Value, addr Address) error {
 	data, err := cachekey.Encode(v)
 	if err != nil {
 		return fmt.Errorf("encoding result: %w", err)
 	}
 	var explain [32]byte
 	if _, rec, err := stageKeyRecord(sp, cfg, true); err == nil && rec != nil {
+		rec.Address = addr.String()
 		if b, err := json.Marshal(rec); err == nil {
 			if d, err := r.opts.Cache.PutBlob(b); err == nil {
 				explain = d

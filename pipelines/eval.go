@@ -83,7 +83,7 @@ func (p *Parser) Evaluate(cfg *Config, overrides map[string]string) (*Scope, hcl
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid value for variable",
-					Detail:   fmt.Sprintf("--var %s=%s: %s (the variable is declared with type %s).", name, raw, err, typeexpr.TypeString(v.Type)),
+					Detail:   fmt.Sprintf("--var %s=%s: %s (variable %q is declared with type %s).", name, raw, err, name, typeString(v.Type)),
 					Subject:  v.DeclRange.Ptr(),
 				})
 				val = cty.UnknownVal(v.Type)
@@ -101,33 +101,45 @@ func (p *Parser) Evaluate(cfg *Config, overrides map[string]string) (*Scope, hcl
 			s.Vars[name] = v.Default
 		}
 	}
-	diags = append(diags, p.evalLocals(cfg, s)...)
+	diags = append(diags, evalLocals(cfg, s)...)
 	return s, diags
 }
 
 // parseOverride turns --var text into a value of type ty: strings are taken
-// literally, everything else is parsed as an HCL expression.
+// literally, everything else is parsed as an HCL expression. A bare word
+// that is not a literal (limit=abc) is taken as text, so that the error
+// says which type was wanted instead of talking about variables.
 func parseOverride(raw string, ty cty.Type) (cty.Value, error) {
 	if ty == cty.String || ty == cty.DynamicPseudoType {
 		return cty.StringVal(raw), nil
 	}
+	want := "want " + typeString(ty)
+	if ty.IsPrimitiveType() {
+		want = "want a " + ty.FriendlyName()
+	}
 	expr, diags := hclsyntax.ParseExpression([]byte(raw), "--var", hcl.InitialPos)
 	if diags.HasErrors() {
-		return cty.NilVal, fmt.Errorf("not a valid expression: %s", diags[0].Summary)
+		return cty.NilVal, fmt.Errorf("%s, got %q, which is not a valid value (%s)", want, raw, diags[0].Summary)
 	}
-	val, diags := expr.Value(nil)
-	if diags.HasErrors() {
-		return cty.NilVal, fmt.Errorf("%s", diags[0].Detail)
+	var val cty.Value
+	if len(expr.Variables()) > 0 {
+		val = cty.StringVal(raw)
+	} else {
+		v, diags := expr.Value(nil)
+		if diags.HasErrors() {
+			return cty.NilVal, fmt.Errorf("%s, got %q (%s)", want, raw, diags[0].Detail)
+		}
+		val = v
 	}
 	out, err := convert.Convert(val, ty)
 	if err != nil {
-		return cty.NilVal, err
+		return cty.NilVal, fmt.Errorf("%s, got %q", want, raw)
 	}
 	return out, nil
 }
 
 // evalLocals evaluates locals in dependency order; a cycle is an error.
-func (p *Parser) evalLocals(cfg *Config, s *Scope) hcl.Diagnostics {
+func evalLocals(cfg *Config, s *Scope) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	pending := map[string]*Local{}
 	for k, v := range cfg.Locals {
@@ -195,4 +207,45 @@ func Overrides(args []string) (map[string]string, error) {
 // VariableNames lists declared variables, for help texts.
 func (c *Config) VariableNames() []string {
 	return slices.Sorted(maps.Keys(c.Variables))
+}
+
+// EvaluateArgs assigns the variables of a protocol file from the values of
+// an experiment's arguments (ranges say where each was written), then
+// evaluates its locals. extra are the stage packages' functions.
+func EvaluateArgs(cfg *Config, args map[string]cty.Value, ranges map[string]hcl.Range, extra map[string]function.Function) (*Scope, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	s := &Scope{Dir: cfg.Dir, Vars: map[string]cty.Value{}, Locals: map[string]cty.Value{}, Functions: Functions(cfg.Dir, extra)}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Variables)) {
+		v := cfg.Variables[name]
+		val, given := args[name]
+		if !given {
+			s.Vars[name] = v.Default
+			if v.Required() {
+				s.Vars[name] = cty.UnknownVal(v.Type) // reported by the loader
+			}
+			continue
+		}
+		conv, err := convert.Convert(val, v.Type)
+		if err != nil {
+			rng := ranges[name]
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid value for protocol parameter",
+				Detail:   fmt.Sprintf("%s: %s (the protocol declares it at %s with type %s).", name, err, v.DeclRange, typeString(v.Type)),
+				Subject:  &rng,
+			})
+			conv = cty.UnknownVal(v.Type)
+		}
+		s.Vars[name] = conv
+	}
+	diags = append(diags, evalLocals(cfg, s)...)
+	return s, diags
+}
+
+// typeString names a type as a pipeline file writes it.
+func typeString(ty cty.Type) string {
+	if ty.IsCapsuleType() {
+		return ty.FriendlyName()
+	}
+	return typeexpr.TypeString(ty)
 }

@@ -188,3 +188,26 @@ experiment "e" {
 		t.Fatalf("order %v %v", order, err)
 	}
 }
+
+func TestOverrideTypeErrors(t *testing.T) {
+	cases := []struct {
+		raw  string
+		ty   cty.Type
+		want string
+	}{
+		{"abc", cty.Number, `want a number, got "abc"`},
+		{"12x", cty.Number, `want a number, got "12x"`},
+		{"yes", cty.Bool, `want a bool, got "yes"`},
+		{`["a", 1`, cty.List(cty.String), `want list(string), got "[\"a\", 1"`},
+		{"a", cty.List(cty.String), `want list(string), got "a"`},
+	}
+	for _, c := range cases {
+		_, err := parseOverride(c.raw, c.ty)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s as %s: %v, want %q", c.raw, c.ty.FriendlyName(), err, c.want)
+		}
+	}
+	if v, err := parseOverride("7", cty.Number); err != nil || !v.RawEquals(cty.NumberIntVal(7)) {
+		t.Errorf("7: %#v %v", v, err)
+	}
+}

@@ -31,10 +31,25 @@ type Run struct {
 
 // RunExperiment describes the experiment of a run.
 type RunExperiment struct {
-	Name     string     `json:"name"`
-	Tasks    RunTasks   `json:"tasks"`
+	Name  string   `json:"name"`
+	Tasks RunTasks `json:"tasks"`
+	// Protocol is the protocol the experiment ran (a built-in name or a
+	// path), empty when it declared its own stages.
+	Protocol string `json:"protocol,omitempty"`
+	// Combinations are the combinations run, in order (none when the
+	// pipeline declares none).
+	Combinations []RunCombination `json:"combinations,omitempty"`
+	// Turns is the turn budget (turns after turn 0).
+	Turns    int        `json:"turns"`
 	Stages   []RunStage `json:"stages"`
 	Excluded []string   `json:"excluded" doc:"task ids left out of scoring"`
+}
+
+// RunCombination is one combination of a run.
+type RunCombination struct {
+	Name       string         `json:"name"`
+	Label      string         `json:"label"`
+	Attributes map[string]any `json:"attributes"`
 }
 
 // RunTasks describes the task set.
@@ -50,9 +65,16 @@ type RunTasks struct {
 
 // RunStage names one stage of the experiment.
 type RunStage struct {
-	Addr      string   `json:"addr"`
-	CacheType string   `json:"cache_type"`
-	Needs     []string `json:"needs"`
+	Addr      string `json:"addr"`
+	CacheType string `json:"cache_type"`
+	// Turn is "0" for the stages of turn 0 and "t" for those of every
+	// later turn (empty without turns).
+	Turn  string   `json:"turn,omitempty"`
+	Needs []string `json:"needs"`
+	// Prev are the stages of the previous turn it reads.
+	Prev []string `json:"prev,omitempty"`
+	// PerCombination is set when the stage runs once per combination.
+	PerCombination bool `json:"per_combination,omitempty"`
 }
 
 // RunSummary counts what the walk did.

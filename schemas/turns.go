@@ -4,7 +4,9 @@ package schemas
 // results (never on whether they came from the cache in this run), so a
 // rerun, a resumed run and an --offline replay write the same file. Bump it (and say why in
 // the change) whenever a column is added, removed or changes meaning.
-const TurnsVersion = "1"
+// Version 2 added stage (rows are sorted by the whole instance address:
+// experiment, combination, task, turn, stage) and turns after 0.
+const TurnsVersion = "2"
 
 // Test is one test method's outcome inside a turn row.
 type Test struct {
@@ -17,7 +19,8 @@ type Test struct {
 // combination of one experiment.
 type Turn struct {
 	Experiment  string `arrow:"experiment" doc:"experiment block name"`
-	Combination string `arrow:"combination" doc:"feedback combination, empty for single-turn pipelines"`
+	Combination string `arrow:"combination" doc:"feedback combination (its name), empty when the pipeline declares none"`
+	Stage       string `arrow:"stage" doc:"the score stage that made the row (kind.name)"`
 	TaskID      string `arrow:"task_id"`
 	TaskIndex   int32  `arrow:"task_index" doc:"position of the task in the selected task set"`
 	Turn        int32  `arrow:"turn" doc:"0 for the initial code"`

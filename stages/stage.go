@@ -139,7 +139,8 @@ type Ephemeral interface {
 
 // TurnRower is implemented by stages whose results are rows of
 // turns.parquet (the score stage). The engine fills in the columns it owns
-// (experiment, combination, task, provenance).
+// (experiment, combination, task, stage, provenance), and the turn when
+// the row's Turn is negative.
 type TurnRower interface {
 	TurnRow(result cty.Value) schemas.Turn
 	// ProvenanceAttr names the config attribute whose upstream stage

@@ -18,13 +18,13 @@ func (c *planCmd) Run(e *env) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "stage\tinstances\tcached\tto run\tafter those\t")
-	for _, sp := range res.Experiment.Stages {
-		n := res.PerStage[sp.Addr]
+	for _, sp := range res.Experiment.AllStages() {
+		n := res.PerStage[sp.Label]
 		if sp.Ephemeral {
-			fmt.Fprintf(tw, "%s\t%d\t-\t-\t-\t  recomputed every run\n", sp.Addr, n.Total)
+			fmt.Fprintf(tw, "%s\t%d\t-\t-\t-\t  recomputed every run\n", sp.Label, n.Total)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", sp.Addr, n.Total, n.Cached+n.Shared, n.WouldRun, n.Blocked)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", sp.Label, n.Total, n.Cached+n.Shared, n.WouldRun, n.Blocked)
 	}
 	tw.Flush()
 	printSummary(e, res, true)

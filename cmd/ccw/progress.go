@@ -47,6 +47,7 @@ type jsonEvent struct {
 	Time       time.Time `json:"time"`
 	Event      string    `json:"event"`
 	Experiment string    `json:"experiment,omitempty"`
+	Combo      string    `json:"combination,omitempty"`
 	Stage      string    `json:"stage,omitempty"`
 	Task       string    `json:"task,omitempty"`
 	Turn       int       `json:"turn"`
@@ -64,6 +65,10 @@ func (p *progress) Event(ev engine.Event) {
 	switch ev.Kind {
 	case engine.EventPlanned:
 		p.total = ev.Total
+	case engine.EventGrew:
+		p.total += ev.Total
+	case engine.EventNotApplicable:
+		p.done++
 	case engine.EventCached, engine.EventShared:
 		p.cached++
 		p.done++
@@ -77,11 +82,11 @@ func (p *progress) Event(ev engine.Event) {
 		p.failed++
 		p.done++
 	case engine.EventNote:
-		p.note = fmt.Sprintf("%s [%s]: %s", ev.Stage, ev.TaskID, ev.Note)
+		p.note = fmt.Sprintf("%s [%s]: %s", ev.Addr.Stage, ev.Addr.TaskID, ev.Note)
 	}
 	if p.json {
-		je := jsonEvent{Time: time.Now().UTC(), Event: ev.Kind.String(), Experiment: ev.Experiment, Stage: ev.Stage,
-			Task: ev.TaskID, Turn: ev.Turn, Key: ev.Key, DurationMS: ev.Duration.Milliseconds(), Note: ev.Note, Total: ev.Total}
+		je := jsonEvent{Time: time.Now().UTC(), Event: ev.Kind.String(), Experiment: ev.Addr.Experiment, Combo: ev.Addr.Combination,
+			Stage: ev.Addr.Stage, Task: ev.Addr.TaskID, Turn: ev.Addr.Turn, Key: ev.Key, DurationMS: ev.Duration.Milliseconds(), Note: ev.Note, Total: ev.Total}
 		if ev.Err != nil {
 			je.Error = ev.Err.Error()
 		}

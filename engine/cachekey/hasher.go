@@ -30,6 +30,9 @@ type Part struct {
 type Record struct {
 	Key   Key    `json:"key"`
 	Parts []Part `json:"parts"`
+	// Address names the stage instance that computed the result (the
+	// first one: instances with equal inputs share it). It is not hashed.
+	Address string `json:"address,omitempty"`
 }
 
 // Hasher accumulates named parts and yields a Key. The zero value is not

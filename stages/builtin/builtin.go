@@ -6,6 +6,7 @@ import (
 	"github.com/ccw-dev/ccw/stages"
 	"github.com/ccw-dev/ccw/stages/execute"
 	"github.com/ccw-dev/ccw/stages/extract"
+	"github.com/ccw-dev/ccw/stages/let"
 	"github.com/ccw-dev/ccw/stages/llm"
 	"github.com/ccw-dev/ccw/stages/llmstage"
 	"github.com/ccw-dev/ccw/stages/sandbox"
@@ -31,6 +32,7 @@ func Registry(opt Options) *stages.Set {
 	s.AddRunner(llmstage.NewRefine())
 	s.AddRunner(llmstage.NewSimulate())
 	s.AddRunner(extract.New())
+	s.AddRunner(let.New())
 	s.AddBlock(llm.Block())
 	for name, f := range llmstage.Functions() {
 		s.Functions[name] = f

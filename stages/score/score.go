@@ -41,7 +41,7 @@ func (*Runner) Config() stages.Schema {
 	return stages.Schema{
 		{Name: "execution", Type: sandbox.ResultType, Required: true, Doc: "the execute stage whose result is scored, e.g. execute.reference"},
 		{Name: "code", Type: cty.String, Required: true, Doc: "the program that was executed"},
-		{Name: "turn", Type: cty.Number, Default: cty.Zero, Doc: "turn number, 0 for initial code"},
+		{Name: "turn", Type: cty.Number, Doc: "the row's turn; default the instance's turn (0 for the initial code)"},
 		{Name: "compiled", Type: cty.Bool, Default: cty.NullVal(cty.Bool), Doc: "whether the code compiled, if checked"},
 		{Name: "feedback_compilation", Type: cty.String, Default: nullString},
 		{Name: "feedback_execution", Type: cty.String, Default: nullString},
@@ -106,7 +106,7 @@ func (*Runner) ProvenanceAttr() string { return "execution" }
 func (*Runner) TurnRow(v cty.Value) schemas.Turn {
 	exec := sandbox.ResultFromValue(v.GetAttr("execution"))
 	row := schemas.Turn{
-		Turn:                int32(intOf(v.GetAttr("turn"))),
+		Turn:                -1, // the engine fills in the instance's turn
 		Code:                v.GetAttr("code").AsString(),
 		CodeSHA256:          v.GetAttr("code_sha256").AsString(),
 		Compiled:            optBool(v.GetAttr("compiled")),
@@ -126,6 +126,9 @@ func (*Runner) TurnRow(v cty.Value) schemas.Turn {
 		LatencyMS:           optInt(v.GetAttr("latency_ms")),
 		CostUSD:             optFloat(v.GetAttr("cost_usd")),
 		Tests:               []schemas.Test{},
+	}
+	if t := v.GetAttr("turn"); !t.IsNull() {
+		row.Turn = int32(intOf(t))
 	}
 	for _, t := range exec.Tests {
 		row.Tests = append(row.Tests, schemas.Test{Name: t.Name, Status: t.Status, Message: t.Message})
