@@ -4,7 +4,8 @@ package schemas
 // results (never on whether they came from the cache in this run), so a
 // rerun, a resumed run and an --offline replay write the same file. Bump it (and say why in
 // the change) whenever a column is added, removed or changes meaning.
-const TurnsVersion = "1"
+// Version 2 added the stage column.
+const TurnsVersion = "2"
 
 // Test is one test method's outcome inside a turn row.
 type Test struct {
@@ -18,6 +19,7 @@ type Test struct {
 type Turn struct {
 	Experiment  string `arrow:"experiment" doc:"experiment block name"`
 	Combination string `arrow:"combination" doc:"feedback combination, empty for single-turn pipelines"`
+	Stage       string `arrow:"stage" doc:"the score stage (kind.name) that wrote the row"`
 	TaskID      string `arrow:"task_id"`
 	TaskIndex   int32  `arrow:"task_index" doc:"position of the task in the selected task set"`
 	Turn        int32  `arrow:"turn" doc:"0 for the initial code"`
