@@ -2,8 +2,6 @@ package schemas
 
 import (
 	"database/sql"
-	"path/filepath"
-	"reflect"
 	"testing"
 )
 
@@ -26,23 +24,7 @@ func sampleMetrics() []Metric {
 // TestMetricsRoundTrip writes metrics.parquet and reads it back with our
 // reader and with DuckDB, nulls included.
 func TestMetricsRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "metrics.parquet")
-	rows := sampleMetrics()
-	if err := Metrics.Write(path, rows); err != nil {
-		t.Fatal(err)
-	}
-	back, err := ReadRows[Metric](Metrics, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(back, rows) {
-		t.Errorf("read back\n%+v\nwant\n%+v", back, rows)
-	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	path, db := roundTrip(t, Metrics, sampleMetrics())
 	q := `SELECT metric, turn, value, tasks, dropped, options FROM read_parquet(?) ORDER BY metric`
 	got, err := db.Query(q, path)
 	if err != nil {

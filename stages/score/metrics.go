@@ -210,21 +210,23 @@ func newGrid(rows []schemas.Turn, spec Spec) (*grid, error) {
 		if r.Stage != stage {
 			continue
 		}
-		where := fmt.Sprintf("experiment %q, combination %q, task %q, turn %d", r.Experiment, r.Combination, r.TaskID, r.Turn)
+		where := func() string {
+			return fmt.Sprintf("experiment %q, combination %q, task %q, turn %d", r.Experiment, r.Combination, r.TaskID, r.Turn)
+		}
 		c, ok := combIndex[r.Combination]
 		if !ok {
-			return nil, fmt.Errorf("metrics: row of %s: the combination is not in the spec (%d combinations)", where, len(spec.Combinations))
+			return nil, fmt.Errorf("metrics: row of %s: the combination is not in the spec (%d combinations)", where(), len(spec.Combinations))
 		}
 		t, ok := taskIndex[r.TaskID]
 		if !ok {
-			return nil, fmt.Errorf("metrics: row of %s: the task is not in the task set", where)
+			return nil, fmt.Errorf("metrics: row of %s: the task is not in the task set", where())
 		}
 		if r.Turn < 0 || int(r.Turn) > g.turns {
-			return nil, fmt.Errorf("metrics: row of %s: the turn is outside 0..%d", where, g.turns)
+			return nil, fmt.Errorf("metrics: row of %s: the turn is outside 0..%d", where(), g.turns)
 		}
 		cell := &g.cells[c][t][r.Turn]
 		if *cell != unknown {
-			return nil, fmt.Errorf("metrics: two rows of %s, stage %q", where, stage)
+			return nil, fmt.Errorf("metrics: two rows of %s, stage %q", where(), stage)
 		}
 		*cell = fail
 		if r.Passed {
