@@ -1,9 +1,6 @@
 package schemas
 
 import (
-	"database/sql"
-	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -42,22 +39,7 @@ func TestCallsRoundTrip(t *testing.T) {
 	if none, err := CallsFromValue(cty.NullVal(CallsType)); err != nil || none != nil {
 		t.Errorf("null calls: %v %v", none, err)
 	}
-	path := filepath.Join(t.TempDir(), "calls.parquet")
-	if err := Calls.Write(path, rows); err != nil {
-		t.Fatal(err)
-	}
-	back, err := ReadRows[Call](Calls, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(back, rows) {
-		t.Errorf("read back\n%+v\nwant\n%+v", back, rows)
-	}
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	path, db := roundTrip(t, Calls, rows)
 	var n, tin, tout, cached int
 	var cost float64
 	q := `SELECT count(*), sum(tokens_in), sum(tokens_out), sum(cost_usd), count(*) FILTER (WHERE cached) FROM read_parquet(?)`

@@ -36,20 +36,33 @@ type RunExperiment struct {
 	// Protocol is the protocol the experiment ran (a built-in name or a
 	// path), empty when it declared its own stages.
 	Protocol string `json:"protocol,omitempty"`
-	// Combinations are the combinations run, in order (none when the
-	// pipeline declares none).
-	Combinations []RunCombination `json:"combinations,omitempty"`
-	// Turns is the turn budget (turns after turn 0).
-	Turns    int        `json:"turns"`
 	Stages   []RunStage `json:"stages"`
 	Excluded []string   `json:"excluded" doc:"task ids left out of scoring"`
+
+	// Combinations are the feedback combinations of a multi-turn
+	// experiment, in report column order; empty for single-turn runs.
+	Combinations []RunCombination `json:"combinations,omitempty"`
+	// Turns is the turn budget N of a multi-turn experiment (turns 0..N).
+	Turns int `json:"turns,omitempty"`
+	// Metrics says how metrics.parquet was computed; nil when it was not
+	// written.
+	Metrics *RunMetrics `json:"metrics,omitempty"`
 }
 
-// RunCombination is one combination of a run.
+// RunCombination is one feedback combination of a multi-turn experiment.
 type RunCombination struct {
-	Name       string         `json:"name"`
-	Label      string         `json:"label"`
-	Attributes map[string]any `json:"attributes"`
+	Name  string `json:"name" doc:"short name, the combination column of turns.parquet"`
+	Label string `json:"label" doc:"column label in reports, e.g. w/ CF EF (full TC) SEF"`
+	// Attributes are the combination block's other attributes.
+	Attributes map[string]any `json:"attributes,omitempty"`
+}
+
+// RunMetrics records the choices behind metrics.parquet.
+type RunMetrics struct {
+	Protocol          string `json:"protocol" doc:"live"`
+	Stage             string `json:"stage" doc:"the score stage whose rows were scored"`
+	ExcludeInitSolved bool   `json:"exclude_init_solved" doc:"tasks solved at turn 0 left out of mrr and recall"`
+	RerunSolved       bool   `json:"rerun_solved" doc:"solved tasks keep a row at every later turn (fidelity = original)"`
 }
 
 // RunTasks describes the task set.

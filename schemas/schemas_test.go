@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"bytes"
+	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -35,6 +36,30 @@ func TestTurnsSchemaGolden(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// roundTrip writes rows as a table file, reads them back with our reader
+// and wants them unchanged, and returns the file's path and a DuckDB
+// database (an independent reader) closed when the test ends.
+func roundTrip[T any](t *testing.T, table *Table, rows []T) (string, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), table.Name+".parquet")
+	if err := table.Write(path, rows); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadRows[T](table, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, rows) {
+		t.Errorf("read back\n%+v\nwant\n%+v", back, rows)
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return path, db
+}
 
 func sampleTurns() []Turn {
 	return []Turn{

@@ -1,9 +1,14 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ccw-dev/ccw/schemas"
@@ -11,8 +16,11 @@ import (
 )
 
 type reportCmd struct {
-	Dir    string `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json)." type:"existingdir"`
-	Format string `default:"text" enum:"text,markdown,json,ids" help:"Output format: text, markdown, json, or ids (the non-passing task ids, one a line: an exclusion list for other experiments)."`
+	Dir               string `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json)." type:"existingdir"`
+	Format            string `default:"text" enum:"text,markdown,json,csv,ids" help:"Output format: text (the original's tables), markdown, json (metric rows and captions), csv (metric rows), or ids (the tasks not passing at turn 0, one a line: an exclusion list for other experiments)."`
+	Cumulative        bool   `help:"Table 1 shows cumulative Pass@1 (a pass at any turn up to i) instead of the original's (a pass at turn i or turn 0)."`
+	ExcludeInitSolved bool   `name:"exclude-init-solved" help:"Recompute MRR and Recall without the tasks solved at turn 0, as the original's exclude_init_solved."`
+	Model             string `help:"Model name for the captions (default: the model of the turn-0 rows)." placeholder:"NAME"`
 }
 
 func (c *reportCmd) Run(e *env) error {
@@ -24,8 +32,23 @@ func (c *reportCmd) Run(e *env) error {
 	if err != nil {
 		return fmt.Errorf("%s is not a ccw results directory: %w", c.Dir, err)
 	}
+	spec := score.SpecFromRun(run)
+	if len(spec.Combinations) == 0 {
+		spec = specFromRows(spec, rows)
+	}
+	if len(spec.Combinations) > 0 {
+		return c.multiTurn(e, run, spec, rows)
+	}
 	cal := score.Calibrate(rows)
 	switch c.Format {
+	case "csv":
+		w := csv.NewWriter(e.stdout)
+		w.Write([]string{"task_id", "status", "first_error_line"})
+		for _, f := range cal.Failures {
+			w.Write([]string{f.TaskID, f.Status, f.Cause})
+		}
+		w.Flush()
+		return w.Error()
 	case "ids":
 		for _, f := range cal.Failures {
 			fmt.Fprintln(e.stdout, f.TaskID)
@@ -66,4 +89,220 @@ func (c *reportCmd) Run(e *env) error {
 		fmt.Fprintf(e.stdout, "  %3d  %s\n", len(g.TaskIDs), truncate(g.Cause, 110))
 	}
 	return nil
+}
+
+// specFromRows gives a run whose run.json names no combinations (written
+// before combinations were recorded) the combinations its rows have, by
+// name, each labelled with its name, and the highest turn as budget.
+func specFromRows(spec score.Spec, rows []schemas.Turn) score.Spec {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if r.Experiment != spec.Experiment || r.Combination == "" {
+			continue
+		}
+		if !seen[r.Combination] {
+			seen[r.Combination] = true
+			spec.Combinations = append(spec.Combinations, score.Combination{Name: r.Combination, Label: r.Combination})
+		}
+		spec.Turns = max(spec.Turns, int(r.Turn))
+	}
+	slices.SortFunc(spec.Combinations, func(a, b score.Combination) int { return strings.Compare(a.Name, b.Name) })
+	return spec
+}
+
+// The original's captions and legend (print_results.py), kept to the
+// byte, trailing space after "Coverage" included.
+const (
+	captionPass  = "Table 1. Pass@1 results of %s on ConvCodeWorld for each turn."
+	captionRanks = "Table 2. MRR and Recall results of %s on ConvCodeWorld."
+	// captionCumulative is ours: --cumulative shows another figure.
+	captionCumulative = "Table 1. Pass@1 (cumulative) results of %s on ConvCodeWorld for each turn."
+)
+
+var legend = []string{
+	" - CF: Compilation Feedback",
+	" - EF: Execution Feedback",
+	" - partial|full TC: test cases with partial|full Test Coverage ",
+	" - SNF: Simulated Novice Feedback",
+	" - SEF: Simulated Expert Feedback",
+}
+
+// multiTurn reports a run with feedback combinations: the original's two
+// tables from metrics.parquet (or from turns.parquet when the file is
+// absent or options ask for a recomputation).
+func (c *reportCmd) multiTurn(e *env, run *schemas.Run, spec score.Spec, rows []schemas.Turn) error {
+	if c.Format == "ids" {
+		// Turn 0 is shared by the combinations: the first one's rows say it.
+		seen := map[string]bool{}
+		for _, r := range rows {
+			if r.Experiment == spec.Experiment && r.Combination == spec.Combinations[0].Name && r.Turn == 0 &&
+				!r.Passed && !r.Excluded && !seen[r.TaskID] {
+				seen[r.TaskID] = true
+				fmt.Fprintln(e.stdout, r.TaskID)
+			}
+		}
+		return nil
+	}
+	ms, recomputed, err := c.metrics(spec, rows)
+	if err != nil {
+		return err
+	}
+	model := c.Model
+	if model == "" {
+		model = modelOf(rows, spec.Experiment, run.Experiment.Name)
+	}
+	t1, t2 := metricTables(ms, c.Cumulative)
+	cap1, cap2 := fmt.Sprintf(captionPass, model), fmt.Sprintf(captionRanks, model)
+	if c.Cumulative {
+		cap1 = fmt.Sprintf(captionCumulative, model)
+	}
+	notes := reportNotes(ms, run, c.Cumulative, recomputed)
+	switch c.Format {
+	case "json":
+		clean := make([]string, len(legend))
+		for i, l := range legend {
+			clean[i] = strings.TrimSpace(strings.TrimPrefix(l, " - "))
+		}
+		flavour := "literal"
+		if c.Cumulative {
+			flavour = "cumulative"
+		}
+		b, err := json.MarshalIndent(map[string]any{
+			"experiment": run.Experiment.Name, "model": model, "table1_pass_at_1": flavour,
+			"captions": []string{cap1, cap2}, "legend": clean, "notes": notes, "complete": run.Summary.Complete, "metrics": ms,
+		}, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, string(b))
+		return nil
+	case "csv":
+		return writeMetricsCSV(e, ms)
+	case "markdown":
+		fmt.Fprintf(e.stdout, "%s\n%s\n\n", markdownTable(t1), cap1)
+		for _, l := range legend {
+			fmt.Fprintln(e.stdout, strings.TrimSpace(l))
+		}
+		fmt.Fprintf(e.stdout, "\n%s\n%s\n", markdownTable(t2), cap2)
+		if len(notes) > 0 {
+			fmt.Fprintln(e.stdout, "\nNotes:")
+			for _, n := range notes {
+				fmt.Fprintln(e.stdout, "- "+n)
+			}
+		}
+		return nil
+	}
+	fmt.Fprint(e.stdout, prettyTable(t1))
+	fmt.Fprintln(e.stdout, cap1+"\n"+strings.Join(legend, "\n"))
+	fmt.Fprintln(e.stdout)
+	fmt.Fprint(e.stdout, prettyTable(t2))
+	fmt.Fprintln(e.stdout, cap2)
+	fmt.Fprintln(e.stdout)
+	for _, n := range notes {
+		fmt.Fprintln(e.stdout, "note: "+n)
+	}
+	return nil
+}
+
+// metrics reads metrics.parquet, or computes the metrics from the turn
+// rows when the file is absent or --exclude-init-solved asks for other
+// numbers; recomputed says which.
+func (c *reportCmd) metrics(spec score.Spec, rows []schemas.Turn) (ms []schemas.Metric, recomputed bool, err error) {
+	path := filepath.Join(c.Dir, "metrics.parquet")
+	if !c.ExcludeInitSolved || spec.ExcludeInitSolved {
+		ms, err = schemas.ReadRows[schemas.Metric](schemas.Metrics, path)
+		if err == nil {
+			return ms, false, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, false, err
+		}
+	}
+	spec.ExcludeInitSolved = spec.ExcludeInitSolved || c.ExcludeInitSolved
+	ms, err = score.Live(rows, spec)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", filepath.Join(c.Dir, "turns.parquet"), err)
+	}
+	return ms, true, nil
+}
+
+// modelOf names the evaluated model: the model of the first turn-0 row
+// that has one, else of any row (imported turn-0 code has none), else
+// fallback.
+func modelOf(rows []schemas.Turn, experiment, fallback string) string {
+	var any string
+	for _, r := range rows {
+		if r.Experiment != experiment || r.Model == nil || *r.Model == "" {
+			continue
+		}
+		if r.Turn == 0 {
+			return *r.Model
+		}
+		if any == "" {
+			any = *r.Model
+		}
+	}
+	if any != "" {
+		return any
+	}
+	return fallback
+}
+
+// reportNotes says what the tables do not: the Pass@1 flavour, excluded,
+// dropped and missing tasks, and an incomplete run.
+func reportNotes(ms []schemas.Metric, run *schemas.Run, cumulative, recomputed bool) []string {
+	var notes []string
+	if cumulative {
+		notes = append(notes, "Table 1 counts a task as passing at turn i if it passed at any turn up to i (cumulative Pass@1); the original counts a pass at turn i or at turn 0.")
+	} else {
+		notes = append(notes, "Table 1 counts a task as passing at turn i if it passed at turn i or at turn 0, as the original does; --cumulative counts a pass at any turn up to i.")
+	}
+	if recomputed {
+		notes = append(notes, "metrics computed from turns.parquet, not read from metrics.parquet.")
+	}
+	cols, _ := columns(ms)
+	zero := int32(0)
+	turn0 := metricKey(schemas.MetricPass1, &zero) // its row carries the counts of the pass@1 means
+	if len(cols) > 0 {
+		if r, ok := cols[0].byKey[turn0]; ok && r.Excluded > 0 {
+			notes = append(notes, fmt.Sprintf("calibration exclusions: %d of %d tasks left out of every mean.", r.Excluded, r.Total))
+		}
+		if r, ok := cols[0].byKey[schemas.MetricMRR]; ok && strings.Contains(r.Options, "exclude_init_solved") {
+			notes = append(notes, fmt.Sprintf("MRR and Recall leave out the tasks solved at turn 0 (exclude_init_solved): %d/%d kept.", r.Tasks, r.Total-r.Excluded))
+		}
+	}
+	for _, col := range cols {
+		if r, ok := col.byKey[turn0]; ok && r.Missing > 0 {
+			notes = append(notes, fmt.Sprintf("%s: missing turns in %d of %d tasks (the run was incomplete); a missing turn counts as not passing.", col.label, r.Missing, r.Tasks))
+		}
+	}
+	if !run.Summary.Complete {
+		notes = append(notes, "the run was incomplete (failed or interrupted stages); run it again to finish")
+	}
+	return notes
+}
+
+// writeMetricsCSV writes the metric rows with metrics.parquet's columns;
+// null turns and values are empty, values are fractions at full precision.
+func writeMetricsCSV(e *env, ms []schemas.Metric) error {
+	w := csv.NewWriter(e.stdout)
+	var header []string
+	for _, f := range schemas.Metrics.Schema().Fields() {
+		header = append(header, f.Name)
+	}
+	w.Write(header)
+	for _, m := range ms {
+		turn, value := "", ""
+		if m.Turn != nil {
+			turn = strconv.Itoa(int(*m.Turn))
+		}
+		if m.Value != nil {
+			value = strconv.FormatFloat(*m.Value, 'g', -1, 64)
+		}
+		i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
+		w.Write([]string{m.Experiment, m.Protocol, m.Stage, m.Combination, m.Label, m.Metric, turn, value,
+			i64(m.Tasks), i64(m.Total), i64(m.Excluded), i64(m.Dropped), i64(m.Missing), m.Options})
+	}
+	w.Flush()
+	return w.Error()
 }
