@@ -363,7 +363,13 @@ func compileCombinations(ep *ExperimentPlan, e *pipelines.Experiment, userBase *
 		}
 		return diags
 	}
-	if e.Select == nil {
+	selectAll := e.Select == nil
+	if !selectAll {
+		if v, d := e.Select.Value(userBase); !d.HasErrors() && v.IsNull() {
+			selectAll = true // combinations = null: all of them
+		}
+	}
+	if selectAll {
 		ep.Combinations = all
 	} else {
 		names, moreDiags := stringList(e.Select, userBase, "combinations", `a list of combination names or labels, like ["cf_ef_full", "w/ CF SEF"]`)

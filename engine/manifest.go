@@ -49,10 +49,7 @@ func (r *run) manifest(res *Result) *schemas.Run {
 	}
 	if r.ep.Named() {
 		for _, c := range r.ep.Combinations {
-			attrs, _ := jsonValue(c.Value).(map[string]any)
-			delete(attrs, "name")
-			delete(attrs, "label")
-			m.Experiment.Combinations = append(m.Experiment.Combinations, schemas.RunCombination{Name: c.Name, Label: c.Label, Attributes: attrs})
+			m.Experiment.Combinations = append(m.Experiment.Combinations, schemas.RunCombination{Name: c.Name, Label: c.Label, Attributes: jsonAttrs(c)})
 		}
 	}
 	for _, sp := range r.ep.AllStages() {
@@ -76,6 +73,14 @@ func (r *run) manifest(res *Result) *schemas.Run {
 		m.Resources[addr] = jsonValue(rp.Resource.Identity())
 	}
 	return m
+}
+
+// jsonAttrs renders a combination's own attributes for run.json.
+func jsonAttrs(c *CombinationPlan) map[string]any {
+	attrs, _ := jsonValue(c.Value).(map[string]any)
+	delete(attrs, "name")
+	delete(attrs, "label")
+	return attrs
 }
 
 // jsonValue renders a cty value for run.json through the explain renderer,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -515,5 +516,42 @@ func (r *run) writeOutputs(res *Result) error {
 			return fmt.Errorf("writing model calls: %w", err)
 		}
 	}
-	return schemas.WriteJSON(filepath.Join(dir, "run.json"), r.manifest(res))
+	m := r.manifest(res)
+	if err := r.writeMetrics(res, m); err != nil {
+		return err
+	}
+	return schemas.WriteJSON(filepath.Join(dir, "run.json"), m)
+}
+
+// writeMetrics writes metrics.parquet for a run with combinations, over
+// the rows of the score stage of the later turns (or the only one).
+func (r *run) writeMetrics(res *Result, m *schemas.Run) error {
+	path := filepath.Join(res.OutDir, "metrics.parquet")
+	os.Remove(path) // never leave a stale table beside new rows
+	if r.plan.Set.Metrics == nil || !r.ep.Named() || len(res.Rows) == 0 {
+		return nil
+	}
+	stage := ""
+	for _, sp := range r.ep.AllStages() {
+		if _, ok := sp.Runner.(stages.TurnRower); ok {
+			stage = sp.Addr // the last one: the turn template's score, when there are turns
+		}
+	}
+	run := stages.MetricsRun{Experiment: r.ep.Name, Turns: r.ep.Turns, Stage: stage, Tasks: r.tasks.IDs}
+	for _, c := range r.ep.Combinations {
+		run.Combinations = append(run.Combinations, schemas.RunCombination{Name: c.Name, Label: c.Label})
+	}
+	ms, err := r.plan.Set.Metrics(res.Rows, run, &m.Experiment)
+	if err != nil {
+		return fmt.Errorf("computing metrics (a bug in ccw or the protocol's score stages): %w", err)
+	}
+	for i, c := range m.Experiment.Combinations {
+		c.Attributes = jsonAttrs(r.ep.Combinations[i])
+		m.Experiment.Combinations[i] = c
+	}
+	if err := schemas.Metrics.Write(path, ms); err != nil {
+		return fmt.Errorf("writing metrics: %w", err)
+	}
+	m.Tables["metrics.parquet"] = schemas.MetricsVersion
+	return nil
 }

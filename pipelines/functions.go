@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -35,6 +36,9 @@ func Functions(dir string, extra map[string]function.Function) map[string]functi
 		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "values": stdlib.ValuesFunc,
 		"zipmap": stdlib.ZipmapFunc, "csvdecode": stdlib.CSVDecodeFunc,
 		"jsondecode": stdlib.JSONDecodeFunc, "jsonencode": stdlib.JSONEncodeFunc,
+		"strlen": stdlib.StrlenFunc, "startswith": startsWithFunc, "endswith": endsWithFunc,
+		"strcontains": strContainsFunc, "sum": sumFunc,
+		"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
 		"env":  envFunc,
 		"file": fileFunc(dir),
 	}

@@ -302,7 +302,7 @@ func (p *Parser) decodeExperiment(block *hcl.Block, cfg *Config) (*Experiment, h
 
 	proto, moreDiags := p.protocolFor(attr, cfg)
 	diags = append(diags, moreDiags...)
-	args, moreDiags := remain.JustAttributes()
+	args, moreDiags := otherAttributes(block.Body, remain, experimentSchema)
 	diags = append(diags, moreDiags...)
 	e.Args = args
 	// The body comes from the protocol; the experiment may add
@@ -354,6 +354,27 @@ func (p *Parser) decodeExperiment(block *hcl.Block, cfg *Config) (*Experiment, h
 	}
 	e.Body = &body
 	return e, diags
+}
+
+// otherAttributes returns the attributes of body that schema does not
+// name (remain is what PartialContent left). hclsyntax's JustAttributes
+// would also complain about the blocks schema did take.
+func otherAttributes(body, remain hcl.Body, schema *hcl.BodySchema) (hcl.Attributes, hcl.Diagnostics) {
+	sb, ok := body.(*hclsyntax.Body)
+	if !ok {
+		return remain.JustAttributes()
+	}
+	known := map[string]bool{}
+	for _, a := range schema.Attributes {
+		known[a.Name] = true
+	}
+	out := hcl.Attributes{}
+	for name, a := range sb.Attributes {
+		if !known[name] {
+			out[name] = a.AsHCLAttribute()
+		}
+	}
+	return out, nil
 }
 
 // decodeBody decodes the stages, combinations, turn block and stop rule of

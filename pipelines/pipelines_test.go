@@ -211,3 +211,34 @@ func TestOverrideTypeErrors(t *testing.T) {
 		t.Errorf("7: %#v %v", v, err)
 	}
 }
+
+func TestStringAndTryFunctions(t *testing.T) {
+	src := `
+locals {
+  a = startswith("import os\ndef f", "import os")
+  b = endswith("abc", "x")
+  c = strcontains("No syntax errors", "syntax")
+  d = sum([1, 2, null, 4])
+  e = try(local.m.missing, "fallback")
+  f = can(local.m.missing)
+  g = strlen("héllo")
+  m = { present = 1 }
+}
+`
+	p := NewParser(vocab)
+	cfg, diags := p.LoadSource(filepath.Join(t.TempDir(), "p.hcl"), []byte(src))
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	s, diags := p.Evaluate(cfg, nil)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	want := map[string]cty.Value{"a": cty.True, "b": cty.False, "c": cty.True, "d": cty.NumberIntVal(7),
+		"e": cty.StringVal("fallback"), "f": cty.False, "g": cty.NumberIntVal(5)}
+	for k, v := range want {
+		if !s.Locals[k].RawEquals(v) {
+			t.Errorf("local.%s = %#v, want %#v", k, s.Locals[k], v)
+		}
+	}
+}

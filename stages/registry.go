@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/ccw-dev/ccw/schemas"
+
 	"github.com/zclconf/go-cty/cty/function"
 )
 
@@ -59,6 +61,24 @@ type Set struct {
 	Functions map[string]function.Function
 	// Tasks loads the task sets of tasks blocks.
 	Tasks TaskSource
+	// Metrics computes metrics.parquet from the turn rows of a run with
+	// combinations; nil when the set computes none.
+	Metrics MetricsFunc
+}
+
+// MetricsFunc computes a run's metrics from its turn rows and records how
+// it computed them in the run's experiment (run.json).
+type MetricsFunc func(rows []schemas.Turn, run MetricsRun, rec *schemas.RunExperiment) ([]schemas.Metric, error)
+
+// MetricsRun is what metrics need to know about a run besides its rows.
+type MetricsRun struct {
+	Experiment   string
+	Combinations []schemas.RunCombination
+	Turns        int
+	// Stage is the score stage whose rows are scored.
+	Stage string
+	// Tasks are the selected task ids, in order.
+	Tasks []string
 }
 
 // NewSet returns an empty set.

@@ -3,6 +3,7 @@ package builtin
 import (
 	"context"
 
+	"github.com/ccw-dev/ccw/schemas"
 	"github.com/ccw-dev/ccw/stages"
 	"github.com/ccw-dev/ccw/stages/execute"
 	"github.com/ccw-dev/ccw/stages/extract"
@@ -38,7 +39,42 @@ func Registry(opt Options) *stages.Set {
 		s.Functions[name] = f
 	}
 	s.Tasks = taskSource{dir: opt.DatasetDir}
+	s.Metrics = liveMetrics
 	return s
+}
+
+// liveMetrics computes ConvCodeWorld's live metrics. A run whose rows go on
+// after a pass re-executed solved code (fidelity = "original"): a missing
+// row after a pass then counts as missing, not as the pass carried on.
+func liveMetrics(rows []schemas.Turn, run stages.MetricsRun, rec *schemas.RunExperiment) ([]schemas.Metric, error) {
+	spec := score.Spec{Experiment: run.Experiment, Combinations: run.Combinations, Turns: run.Turns, Stage: run.Stage,
+		Tasks: run.Tasks, RerunSolved: continuesAfterPass(rows, run.Stage)}
+	ms, err := score.Live(rows, spec)
+	if err != nil {
+		return nil, err
+	}
+	spec.Record(rec)
+	return ms, nil
+}
+
+func continuesAfterPass(rows []schemas.Turn, stage string) bool {
+	type key struct{ combo, task string }
+	passed := map[key]int32{}
+	for _, r := range rows {
+		if r.Stage != stage {
+			continue
+		}
+		k := key{r.Combination, r.TaskID}
+		if t, ok := passed[k]; ok && r.Turn > t {
+			return true
+		}
+		if r.Passed {
+			if t, ok := passed[k]; !ok || r.Turn < t {
+				passed[k] = r.Turn
+			}
+		}
+	}
+	return false
 }
 
 // taskSource adapts package tasks to stages.TaskSource.

@@ -42,6 +42,8 @@ var schema = stages.Schema{
 		Doc: "The unittest module source defining class TestCases."},
 	{Name: "timeout", Type: cty.String,
 		Doc: `Overrides the sandbox's wall-time limit for this stage, a Go duration such as "30s".`},
+	{Name: "rerun", Type: cty.Number,
+		Doc: `Makes an execution of identical code distinct (for example rerun = turn.index re-executes solved code every turn, as the original does); it only enters the cache key.`},
 }
 
 // Output implements stages.Runner.

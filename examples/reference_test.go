@@ -37,21 +37,21 @@ func executions(log string) (ran, cached map[string]bool) {
 	return ran, cached
 }
 
-// TestQuickstartKillAndResume kills a run with SIGKILL halfway, runs it
+// TestReferenceKillAndResume kills a run with SIGKILL halfway, runs it
 // again, and checks that the second run executes only what the first did
 // not finish and that its results equal an uninterrupted run's.
-func TestQuickstartKillAndResume(t *testing.T) {
+func TestReferenceKillAndResume(t *testing.T) {
 	needPython(t)
 	dir := t.TempDir()
 	full, resumed := filepath.Join(dir, "full"), filepath.Join(dir, "resumed")
-	ccw(t, nil, 0, "run", "quickstart.hcl", "--cache", filepath.Join(dir, "cache-full"), "--out", full)
+	ccw(t, nil, 0, "run", "reference.hcl", "--cache", filepath.Join(dir, "cache-full"), "--out", full)
 	ids := ccw(t, nil, 0, "report", full, "--format", "ids")
 	if want := "CCWMini/11\nCCWMini/12\nCCWMini/13\nCCWMini/14\nCCWMini/15\nCCWMini/16\n"; ids != want {
 		t.Errorf("report --format ids = %q, want %q", ids, want)
 	}
 
 	cache := filepath.Join(dir, "cache")
-	cmd := exec.Command(ccwBin, "run", "quickstart.hcl", "--cache", cache, "--out", resumed, "--json")
+	cmd := exec.Command(ccwBin, "run", "reference.hcl", "--cache", cache, "--out", resumed, "--json")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestQuickstartKillAndResume(t *testing.T) {
 		t.Fatal("a killed run left a turns.parquet behind")
 	}
 
-	log := ccw(t, nil, 0, "run", "quickstart.hcl", "--cache", cache, "--out", resumed, "--json")
+	log := ccw(t, nil, 0, "run", "reference.hcl", "--cache", cache, "--out", resumed, "--json")
 	ran, cached := executions(log)
 	for task := range finished {
 		if ran[task] {
@@ -105,33 +105,33 @@ func TestQuickstartKillAndResume(t *testing.T) {
 	}
 }
 
-// TestQuickstartCommands runs the quickstart, then the commands a user
+// TestReferenceCommands runs the reference, then the commands a user
 // runs next: a second run that executes nothing, plan, graph, report and
 // cache explain of a key from turns.parquet.
-func TestQuickstartCommands(t *testing.T) {
+func TestReferenceCommands(t *testing.T) {
 	needPython(t)
 	dir := t.TempDir()
 	cache, out := filepath.Join(dir, "cache"), filepath.Join(dir, "out")
 	flags := []string{"--cache", cache}
 
-	first := ccw(t, nil, 0, append([]string{"run", "quickstart.hcl", "--out", out}, flags...)...)
+	first := ccw(t, nil, 0, append([]string{"run", "reference.hcl", "--out", out}, flags...)...)
 	if !strings.Contains(first, "passed 11 · failed 5 · timed out 1") {
 		t.Errorf("first run summary:\n%s", first)
 	}
-	again := ccw(t, nil, 0, append([]string{"run", "quickstart.hcl", "--out", filepath.Join(dir, "again")}, flags...)...)
+	again := ccw(t, nil, 0, append([]string{"run", "reference.hcl", "--out", filepath.Join(dir, "again")}, flags...)...)
 	if !strings.Contains(again, "everything was cached: nothing was executed") {
 		t.Errorf("second run:\n%s", again)
 	}
-	plan := ccw(t, nil, 0, append([]string{"plan", "quickstart.hcl"}, flags...)...)
+	plan := ccw(t, nil, 0, append([]string{"plan", "reference.hcl"}, flags...)...)
 	if !strings.Contains(plan, "execute.reference         17      17       0") {
 		t.Errorf("plan after a run:\n%s", plan)
 	}
-	graph := ccw(t, nil, 0, "graph", "quickstart.hcl")
+	graph := ccw(t, nil, 0, "graph", "reference.hcl")
 	if !strings.Contains(graph, `"execute.reference" -> "score.reference";`) {
 		t.Errorf("graph:\n%s", graph)
 	}
 	report := ccw(t, nil, 0, "report", out)
-	if !strings.Contains(report, "quickstart: 11/17 passed (64.7%)") || !strings.Contains(report, "CCWMini/12           fail     AssertionError: 'ehoor, truog!'") {
+	if !strings.Contains(report, "reference: 11/17 passed (64.7%)") || !strings.Contains(report, "CCWMini/12           fail     AssertionError: 'ehoor, truog!'") {
 		t.Errorf("report:\n%s", report)
 	}
 
