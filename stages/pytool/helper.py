@@ -69,6 +69,30 @@ def parses(src):
         return False
 
 
+# compile() flag (CPython 3.11+, as codeop uses it): input that more lines
+# could complete fails with "incomplete input" instead of its error.
+ALLOW_INCOMPLETE_INPUT = 0x4000 if sys.version_info >= (3, 11) else 0
+
+
+def definite_error(src):
+    """Whether src fails to parse in a way no following lines can mend.
+    With ALLOW_INCOMPLETE_INPUT, CPython reports "incomplete input" as soon
+    as its first parser pass reached the end of the input; any other error
+    was decided on tokens before the end, which stay the same whatever
+    lines follow. Without the flag only a fence line is known."""
+    if not ALLOW_INCOMPLETE_INPUT:
+        return src.lstrip().startswith("`") and "\n" not in src
+    try:
+        compile(src + "\n", "<range>", "exec", ast.PyCF_ONLY_AST | ALLOW_INCOMPLETE_INPUT, dont_inherit=True)
+    except SyntaxError as e:
+        return e.msg != "incomplete input"
+    except ValueError:  # a NUL byte: every range holding it fails
+        return True
+    except Exception:
+        return False
+    return False
+
+
 def longest_code(text, budget):
     """Returns the longest contiguous range of lines of text that parses,
     by BigCodeBench's rule, and whether the search ran out of budget.
@@ -76,9 +100,11 @@ def longest_code(text, budget):
     The original tries every range i..j (j > i) in order and keeps the
     first one with strictly more non-blank lines than any before; with
     nothing found it returns line 0. The same answer comes out of a search
-    that, for each start i, looks for the longest parsing range first and
-    skips whatever cannot beat the best so far; budget bounds the number
-    of characters handed to the parser (the result is then the best found).
+    that, for each start i, finds the first end e at which the range has a
+    definite error (all longer ones fail too), then looks below e for the
+    longest range that parses, skipping whatever cannot beat the best so
+    far. budget bounds the characters handed to the parser: past it the
+    result is the best found so far.
     """
     lines = text.split("\n")
     n = len(lines)
@@ -91,22 +117,46 @@ def longest_code(text, budget):
     spent = 0
     best, bi, bj = 0, 0, 0
 
-    def attempt(i, j):
+    def piece(i, j):
         nonlocal spent
         spent += off[j + 1] - off[i]
-        return parses(joined[off[i]:off[j + 1] - 1])
+        return joined[off[i]:off[j + 1] - 1]
+
+    def first_error(i):
+        """The smallest j >= i with a definite error in i..j, or n."""
+        if definite_error(piece(i, i)):
+            return i
+        lo, step = i, 1
+        while True:
+            j = min(lo + step, n - 1)
+            if j == lo:
+                return n
+            if definite_error(piece(i, j)):
+                break
+            lo, step = j, step * 2
+        hi = j
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if definite_error(piece(i, mid)):
+                hi = mid
+            else:
+                lo = mid
+        return hi
 
     for i in range(n):
         if nb[n] - nb[i] <= best:
             break
+        if spent > budget:
+            return "\n".join(lines[bi:bj + 1]), True
+        end = first_error(i)
         hi = -1
-        for j in range(n - 1, i, -1):
+        for j in range(min(end, n) - 1, i, -1):
             c = nb[j + 1] - nb[i]
             if c <= best:
                 break
             if spent > budget:
                 return "\n".join(lines[bi:bj + 1]), True
-            if attempt(i, j):
+            if parses(piece(i, j)):
                 hi = j
                 break
         if hi < 0:
@@ -115,7 +165,7 @@ def longest_code(text, budget):
         j = i + 1
         while nb[j + 1] - nb[i] < c:
             j += 1
-        while j < hi and spent <= budget and not attempt(i, j):
+        while j < hi and spent <= budget and not parses(piece(i, j)):
             j += 1
         if j < hi and spent > budget:
             return "\n".join(lines[i:hi + 1]), True
