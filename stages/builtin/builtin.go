@@ -8,6 +8,7 @@ import (
 	"github.com/ccw-dev/ccw/stages/extract"
 	"github.com/ccw-dev/ccw/stages/llm"
 	"github.com/ccw-dev/ccw/stages/llmstage"
+	"github.com/ccw-dev/ccw/stages/pytool"
 	"github.com/ccw-dev/ccw/stages/sandbox"
 	"github.com/ccw-dev/ccw/stages/score"
 	"github.com/ccw-dev/ccw/stages/tasks"
@@ -31,6 +32,9 @@ func Registry(opt Options) *stages.Set {
 	s.AddRunner(llmstage.NewRefine())
 	s.AddRunner(llmstage.NewSimulate())
 	s.AddRunner(extract.New())
+	for _, r := range pytool.New(pytool.Options{}).Runners() {
+		s.AddRunner(r)
+	}
 	s.AddBlock(llm.Block())
 	for name, f := range llmstage.Functions() {
 		s.Functions[name] = f
