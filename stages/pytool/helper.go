@@ -67,28 +67,19 @@ var DefaultOptions = Options{
 
 func (o Options) withDefaults() Options {
 	d := DefaultOptions
-	if o.Memory > 0 {
-		d.Memory = o.Memory
+	return Options{
+		Memory: or(o.Memory, d.Memory), CPU: or(o.CPU, d.CPU), Deadline: or(o.Deadline, d.Deadline),
+		MaxInput: or(o.MaxInput, d.MaxInput), SearchBudget: or(o.SearchBudget, d.SearchBudget),
+		Helpers: or(o.Helpers, d.Helpers), Idle: or(o.Idle, d.Idle),
 	}
-	if o.CPU > 0 {
-		d.CPU = o.CPU
+}
+
+// or returns v when it is positive, else fallback.
+func or[T int | int64 | time.Duration](v, fallback T) T {
+	if v > 0 {
+		return v
 	}
-	if o.Deadline > 0 {
-		d.Deadline = o.Deadline
-	}
-	if o.MaxInput > 0 {
-		d.MaxInput = o.MaxInput
-	}
-	if o.SearchBudget > 0 {
-		d.SearchBudget = o.SearchBudget
-	}
-	if o.Helpers > 0 {
-		d.Helpers = o.Helpers
-	}
-	if o.Idle > 0 {
-		d.Idle = o.Idle
-	}
-	return d
+	return fallback
 }
 
 // args are the helper's command-line arguments after its source.

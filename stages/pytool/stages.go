@@ -24,7 +24,11 @@ func New(o Options) *Set { return &Set{o: o.withDefaults(), pools: map[string]*P
 
 // Runners returns the compile, sanitize and test_methods stage kinds.
 func (s *Set) Runners() []stages.Runner {
-	return []stages.Runner{&compileRunner{s}, &sanitizeRunner{s}, &testMethodsRunner{s}}
+	return []stages.Runner{
+		&runner{s: s, kind: "compile", base: "ccw.compile.v1", schema: compileSchema, output: CompileOutput, run: runCompile},
+		&runner{s: s, kind: "sanitize", base: "ccw.sanitize.v1", schema: sanitizeSchema, output: SanitizeOutput, run: runSanitize},
+		&runner{s: s, kind: "test_methods", base: "ccw.test_methods.v1", schema: testMethodsSchema, output: TestMethodsOutput, run: runTestMethods},
+	}
 }
 
 // Pool returns the pool of the interpreter it, made on first use.
@@ -76,8 +80,8 @@ var SanitizeOutput = cty.Object(map[string]cty.Type{
 // TestMethodsOutput is the result type of a test_methods stage.
 var TestMethodsOutput = cty.Object(map[string]cty.Type{"names": cty.List(cty.String)})
 
-// config reads a known object config: the sandbox's pool and the strings
-// named (each required unless listed in optional).
+// config is a decoded stage body: the pool of its sandbox's interpreter
+// and the evaluated attributes.
 type config struct {
 	pool *Pool
 	cfg  cty.Value
@@ -112,34 +116,46 @@ func (c config) str(name string) string {
 	return v.AsString()
 }
 
-// ---------------------------------------------------------------- compile
+// runner is one stage kind of the set: its schema, its result type and
+// what it asks the pool.
+type runner struct {
+	s      *Set
+	kind   string
+	base   string // cache type before the helper's digest
+	schema stages.Schema
+	output cty.Type
+	run    func(ctx context.Context, c config) (cty.Value, error)
+}
 
-type compileRunner struct{ s *Set }
+func (r *runner) Kind() string          { return r.kind }
+func (r *runner) CacheType() string     { return cacheType(r.base) }
+func (r *runner) Config() stages.Schema { return r.schema }
+func (r *runner) Output() cty.Type      { return r.output }
+
+// Run implements stages.Runner: an outcome (a syntax error, a limit hit
+// by generated code) is a value; a helper that cannot run, bad config or
+// a test module that does not parse is an error naming the instance.
+func (r *runner) Run(ctx context.Context, in stages.Input) (cty.Value, error) {
+	c, err := r.s.decode(in, r.schema)
+	if err != nil {
+		return cty.NilVal, err
+	}
+	v, err := r.run(ctx, c)
+	if err != nil {
+		return cty.NilVal, fmt.Errorf("%s: %w", in.Addr, err)
+	}
+	return v, nil
+}
 
 var compileSchema = stages.Schema{
 	sandboxAttr,
 	{Name: "code", Type: cty.String, Required: true, Doc: "The Python source to check."},
 }
 
-func (*compileRunner) Kind() string          { return "compile" }
-func (*compileRunner) CacheType() string     { return cacheType("ccw.compile.v1") }
-func (*compileRunner) Config() stages.Schema { return compileSchema }
-func (*compileRunner) Output() cty.Type      { return CompileOutput }
-func (r *compileRunner) Run(ctx context.Context, in stages.Input) (cty.Value, error) {
-	c, err := r.s.decode(in, compileSchema)
-	if err != nil {
-		return cty.NilVal, err
-	}
+func runCompile(ctx context.Context, c config) (cty.Value, error) {
 	res, err := c.pool.Compile(ctx, c.str("code"))
-	if err != nil {
-		return cty.NilVal, fmt.Errorf("%s: %w", in.Addr, err)
-	}
-	return res.Value(), nil
+	return res.Value(), err
 }
-
-// --------------------------------------------------------------- sanitize
-
-type sanitizeRunner struct{ s *Set }
 
 var sanitizeSchema = stages.Schema{
 	sandboxAttr,
@@ -153,57 +169,34 @@ var sanitizeSchema = stages.Schema{
 		Doc: "Reproduce the original's output: imports first, one line per kept statement, decorated definitions and __future__ imports dropped, the first of two same-named definitions kept. Default: the answer with what is not kept removed."},
 }
 
-func (*sanitizeRunner) Kind() string          { return "sanitize" }
-func (*sanitizeRunner) CacheType() string     { return cacheType("ccw.sanitize.v1") }
-func (*sanitizeRunner) Config() stages.Schema { return sanitizeSchema }
-func (*sanitizeRunner) Output() cty.Type      { return SanitizeOutput }
-func (r *sanitizeRunner) Run(ctx context.Context, in stages.Input) (cty.Value, error) {
-	c, err := r.s.decode(in, sanitizeSchema)
-	if err != nil {
-		return cty.NilVal, err
-	}
+func runSanitize(ctx context.Context, c config) (cty.Value, error) {
 	entry := c.str("entry_point")
 	if entry == "" {
-		return cty.NilVal, fmt.Errorf("%s: entry_point: must not be empty", in.Addr)
+		return cty.NilVal, fmt.Errorf("entry_point: must not be empty")
 	}
 	res, err := c.pool.Sanitize(ctx, SanitizeRequest{
 		Code: c.str("code"), EntryPoint: entry, Prompt: c.str("prompt"),
 		Fidelity: c.cfg.GetAttr("fidelity").True(),
 	})
-	if err != nil {
-		return cty.NilVal, fmt.Errorf("%s: %w", in.Addr, err)
-	}
-	return res.Value(), nil
+	return res.Value(), err
 }
-
-// ----------------------------------------------------------- test_methods
-
-type testMethodsRunner struct{ s *Set }
 
 var testMethodsSchema = stages.Schema{
 	sandboxAttr,
 	{Name: "test", Type: cty.String, Required: true, Doc: "The unittest module source (task.test)."},
 }
 
-func (*testMethodsRunner) Kind() string          { return "test_methods" }
-func (*testMethodsRunner) CacheType() string     { return cacheType("ccw.test_methods.v1") }
-func (*testMethodsRunner) Config() stages.Schema { return testMethodsSchema }
-func (*testMethodsRunner) Output() cty.Type      { return TestMethodsOutput }
-func (r *testMethodsRunner) Run(ctx context.Context, in stages.Input) (cty.Value, error) {
-	c, err := r.s.decode(in, testMethodsSchema)
+func runTestMethods(ctx context.Context, c config) (cty.Value, error) {
+	names, err := c.pool.TestMethods(ctx, c.str("test"))
 	if err != nil {
 		return cty.NilVal, err
 	}
-	names, err := c.pool.TestMethods(ctx, c.str("test"))
-	if err != nil {
-		return cty.NilVal, fmt.Errorf("%s: %w", in.Addr, err)
-	}
-	vals := make([]cty.Value, len(names))
-	for i, n := range names {
-		vals[i] = cty.StringVal(n)
-	}
 	list := cty.ListValEmpty(cty.String)
-	if len(vals) > 0 {
+	if len(names) > 0 {
+		vals := make([]cty.Value, len(names))
+		for i, n := range names {
+			vals[i] = cty.StringVal(n)
+		}
 		list = cty.ListVal(vals)
 	}
 	return cty.ObjectVal(map[string]cty.Value{"names": list}), nil
