@@ -3,9 +3,12 @@ package pytool
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ccw-dev/ccw/internal/testenv"
 )
 
 // calibrationPrompts are the complete_prompt of the answers that are
@@ -46,5 +49,16 @@ func TestSanitizeGolden(t *testing.T) {
 			}
 			golden(t, filepath.Join("sanitize", name+".golden"), b.String())
 		})
+	}
+}
+
+// TestLongestCodeMatchesPlainRule checks on random texts that the pruned
+// search for the longest parsing range gives what trying every range in
+// order gives (testdata/longest_code_check.py).
+func TestLongestCodeMatchesPlainRule(t *testing.T) {
+	testenv.NeedPython(t)
+	out, err := exec.Command(testenv.Python, "-I", "testdata/longest_code_check.py", "helper.py", "1", "3000").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "ok 3000") {
+		t.Fatalf("%v: %s", err, out)
 	}
 }
