@@ -10,6 +10,7 @@ import (
 	"github.com/ccw-dev/ccw/stages/let"
 	"github.com/ccw-dev/ccw/stages/llm"
 	"github.com/ccw-dev/ccw/stages/llmstage"
+	"github.com/ccw-dev/ccw/stages/pytool"
 	"github.com/ccw-dev/ccw/stages/sandbox"
 	"github.com/ccw-dev/ccw/stages/score"
 	"github.com/ccw-dev/ccw/stages/tasks"
@@ -34,6 +35,9 @@ func Registry(opt Options) *stages.Set {
 	s.AddRunner(llmstage.NewSimulate())
 	s.AddRunner(extract.New())
 	s.AddRunner(let.New())
+	for _, r := range pytool.New(pytool.Options{}).Runners() {
+		s.AddRunner(r)
+	}
 	s.AddBlock(llm.Block())
 	for name, f := range llmstage.Functions() {
 		s.Functions[name] = f
