@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ccw-dev/ccw/stages"
+	"github.com/ccw-dev/ccw/stages/execfeedback"
 	"github.com/ccw-dev/ccw/stages/execute"
 	"github.com/ccw-dev/ccw/stages/extract"
 	"github.com/ccw-dev/ccw/stages/llm"
@@ -31,6 +32,7 @@ func Registry(opt Options) *stages.Set {
 	s.AddRunner(llmstage.NewRefine())
 	s.AddRunner(llmstage.NewSimulate())
 	s.AddRunner(extract.New())
+	s.AddRunner(execfeedback.New())
 	s.AddBlock(llm.Block())
 	for name, f := range llmstage.Functions() {
 		s.Functions[name] = f

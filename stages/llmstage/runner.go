@@ -111,6 +111,8 @@ func (r *Runner) Config() stages.Schema {
 		{Name: "sample", Type: cty.Number, Default: cty.NumberIntVal(0), Doc: "sample index: part of the request key, added to the model's seed"},
 		{Name: "shorten", Type: cty.String, Default: cty.StringVal("execution_feedback"),
 			Doc: "the variable to trim when the prompt exceeds the context length"},
+		{Name: "shorten_from", Type: cty.String, Default: cty.NullVal(cty.String),
+			Doc: "the text that trimming starts from (the original re-renders the untrimmed execution feedback at every retry), e.g. feedback.execution.untrimmed; default the variable's value"},
 	}
 	if r.simulate {
 		s = append(s,
@@ -130,6 +132,7 @@ type config struct {
 	vars     map[string]cty.Value
 	sample   int
 	shorten  string
+	from     *string // shorten_from, when set
 	persona  string
 	field    string
 	guard    bool
@@ -202,6 +205,12 @@ func (r *Runner) decode(in stages.Input) (*config, error) {
 	if c.shorten, err = str("shorten"); err != nil {
 		return nil, err
 	}
+	if from, err := get("shorten_from", cty.String); err != nil {
+		return nil, err
+	} else if !from.IsNull() {
+		f := from.AsString()
+		c.from = &f
+	}
 	if r.simulate {
 		if c.persona, err = str("persona"); err != nil {
 			return nil, err
@@ -234,7 +243,7 @@ func (r *Runner) Run(ctx context.Context, in stages.Input) (cty.Value, error) {
 		vars := c.vars
 		if trimmed {
 			vars = maps.Clone(c.vars)
-			vars[c.shorten] = cty.StringVal(TrimFeedback(c.vars[c.shorten].AsString(), step.front, step.rear))
+			vars[c.shorten] = cty.StringVal(TrimFeedback(c.source(), step.front, step.rear))
 		}
 		prompt, err := c.template.render(in.Addr+" template", vars)
 		if err != nil {
@@ -278,7 +287,20 @@ func (r *Runner) Run(ctx context.Context, in stages.Input) (cty.Value, error) {
 
 func (c *config) canShorten() bool {
 	v, ok := c.vars[c.shorten]
-	return c.shorten != "" && ok && !v.IsNull() && v.AsString() != ""
+	return c.shorten != "" && ok && !v.IsNull() && c.source() != ""
+}
+
+// source is the text trimming starts from: shorten_from, else the
+// variable's value.
+func (c *config) source() string {
+	if c.from != nil {
+		return *c.from
+	}
+	v := c.vars[c.shorten]
+	if v.IsNull() {
+		return ""
+	}
+	return v.AsString()
 }
 
 func trimLabel(trimmed bool, s trimStep) string {
