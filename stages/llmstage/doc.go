@@ -5,7 +5,9 @@
 // stages/llm, and, when the endpoint says the prompt is too long, shorten
 // the execution feedback as the original does (protocol.md §2.2 step 8)
 // and ask again. simulate also post-processes the answer into feedback,
-// with the expert's leak guard.
+// with the expert's leak guard: by default fenced code blocks are removed
+// and the prose around them kept; with fidelity the original's cuts
+// (protocol.md §2.2 step 7) are reproduced.
 //
 // It also owns our default prompt templates, one per prompt kind of
 // protocol.md §4.3 with our own wording and our own few-shot example, and

@@ -106,26 +106,3 @@ func TestFunctions(t *testing.T) {
 		t.Errorf("negative front accepted")
 	}
 }
-
-func TestFeedback(t *testing.T) {
-	tests := []struct {
-		name          string
-		answer        string
-		expert, guard bool
-		want          string
-		wantGuarded   bool
-	}{
-		{"field and separator", "Reasoning: x\nUser Feedback: Fix the loop.\n\n---\n\nExample Input: y", true, true, "Fix the loop.", false},
-		{"double blank", "User Feedback: One.\n\n\nTwo.", false, false, "One.", false},
-		{"expert leak cut", "User Feedback: Use this:\n```python\ndef f(): return 1\n```\nThen done.", true, true, "Use this:", true},
-		{"guard off", "User Feedback: Use this:\n```python\nx\n```", true, false, "Use this:\n```python\nx\n```", false},
-		{"novice keeps quoted errors", "User Feedback: I got:\n```\nIndentationError\n```\nHelp?", false, true, "I got:\n```\nIndentationError\n```\nHelp?", false},
-		{"no field", "Just do it differently.", true, true, "Just do it differently.", false},
-	}
-	for _, tt := range tests {
-		got, guarded := Feedback(tt.answer, "User Feedback:", tt.expert, tt.guard)
-		if got != tt.want || guarded != tt.wantGuarded {
-			t.Errorf("%s: got %q (guarded %v), want %q (%v)", tt.name, got, guarded, tt.want, tt.wantGuarded)
-		}
-	}
-}

@@ -89,8 +89,15 @@ func simulateAttrs() map[string]cty.Type {
 // Kind implements stages.Runner.
 func (r *Runner) Kind() string { return r.kind }
 
-// CacheType implements stages.Runner.
-func (r *Runner) CacheType() string { return "ccw." + r.kind + ".v1" }
+// CacheType implements stages.Runner. refine is at v2 since trimming
+// follows Python's splitlines; simulate since the corrected leak guard
+// keeps the prose around a dropped code block.
+func (r *Runner) CacheType() string {
+	if r.kind == "generate" {
+		return "ccw.generate.v1"
+	}
+	return "ccw." + r.kind + ".v2"
+}
 
 // Output implements stages.Runner.
 func (r *Runner) Output() cty.Type {
@@ -119,6 +126,8 @@ func (r *Runner) Config() stages.Schema {
 			stages.Attr{Name: "persona", Type: cty.String, Required: true, Doc: "expert | novice"},
 			stages.Attr{Name: "field", Type: cty.String, Default: cty.StringVal("User Feedback:"), Doc: "output field holding the feedback"},
 			stages.Attr{Name: "leak_guard", Type: cty.Bool, Default: cty.True, Doc: "expert: drop any code block from the feedback"},
+			stages.Attr{Name: "fidelity", Type: cty.Bool, Default: cty.False,
+				Doc: "reproduce the original's post-processing (protocol.md §2.2 step 7): cut at any \"---\" and \"\\n\\n\\n\", and the expert's leak guard cuts at the first \"\\n```\" (the first code block and everything after it); default: fenced blocks are removed and the prose around them kept"},
 		)
 	}
 	return s
@@ -136,6 +145,7 @@ type config struct {
 	persona  string
 	field    string
 	guard    bool
+	fidelity bool
 }
 
 func (r *Runner) decode(in stages.Input) (*config, error) {
@@ -226,6 +236,11 @@ func (r *Runner) decode(in stages.Input) (*config, error) {
 			return nil, err
 		}
 		c.guard = g.IsNull() || g.True()
+		f, err := get("fidelity", cty.Bool)
+		if err != nil {
+			return nil, err
+		}
+		c.fidelity = !f.IsNull() && f.True()
 	}
 	return c, nil
 }
@@ -327,7 +342,11 @@ func (r *Runner) result(c *config, reply llm.Reply, prompt, trim string, recs []
 	}
 	addCalls(out, c.model.ModelName(), recs)
 	if r.simulate {
-		fb, guarded := Feedback(text, c.field, c.persona == "expert", c.guard)
+		post := Feedback
+		if c.fidelity {
+			post = FeedbackOriginal
+		}
+		fb, guarded := post(text, c.field, c.persona == "expert", c.guard)
 		out["feedback"], out["leak_guarded"] = cty.StringVal(fb), cty.BoolVal(guarded)
 	}
 	return cty.ObjectVal(out)

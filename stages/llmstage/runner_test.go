@@ -211,20 +211,23 @@ func TestSimulate(t *testing.T) {
 	tmpl, _ := PromptTemplate("simulate_user_feedback")
 	vars := strMap(map[string]string{"input": "Count vowels.", "ground_truth_code": "def f(): return 1", "previous_code": "def f(): return 2"})
 	for _, tt := range []struct {
-		persona string
-		want    string
-		guarded bool
+		persona  string
+		fidelity bool
+		want     string
+		guarded  bool
 	}{
-		{"expert", "The loop skips capitals.", true},
-		{"novice", "The loop skips capitals.\n```python\ndef count(): ...\n```\nMore.", false},
+		{"expert", false, "The loop skips capitals.\nMore.", true},
+		{"expert", true, "The loop skips capitals.", true},
+		{"novice", false, "The loop skips capitals.\n```python\ndef count(): ...\n```\nMore.", false},
+		{"novice", true, "The loop skips capitals.\n```python\ndef count(): ...\n```\nMore.\n\n", false},
 	} {
 		v, err := run(t, NewSimulate(), map[string]cty.Value{"model": openModel(t, srv, nil), "template": cty.StringVal(tmpl),
-			"vars": vars, "persona": cty.StringVal(tt.persona)}, nil, false, nil)
+			"vars": vars, "persona": cty.StringVal(tt.persona), "fidelity": cty.BoolVal(tt.fidelity)}, nil, false, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := v.GetAttr("feedback").AsString(); got != tt.want || v.GetAttr("leak_guarded").True() != tt.guarded {
-			t.Errorf("%s: feedback %q (guarded %v), want %q", tt.persona, got, v.GetAttr("leak_guarded").True(), tt.want)
+			t.Errorf("%s (fidelity %v): feedback %q (guarded %v), want %q", tt.persona, tt.fidelity, got, v.GetAttr("leak_guarded").True(), tt.want)
 		}
 		if role := v.GetAttr("calls").Index(cty.NumberIntVal(0)).GetAttr("role").AsString(); role != "simulator" {
 			t.Errorf("role %q", role)
