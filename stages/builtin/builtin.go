@@ -9,6 +9,7 @@ import (
 	"github.com/ccw-dev/ccw/stages/extract"
 	"github.com/ccw-dev/ccw/stages/llm"
 	"github.com/ccw-dev/ccw/stages/llmstage"
+	"github.com/ccw-dev/ccw/stages/load"
 	"github.com/ccw-dev/ccw/stages/sandbox"
 	"github.com/ccw-dev/ccw/stages/score"
 	"github.com/ccw-dev/ccw/stages/tasks"
@@ -33,6 +34,7 @@ func Registry(opt Options) *stages.Set {
 	s.AddRunner(llmstage.NewSimulate())
 	s.AddRunner(extract.New())
 	s.AddRunner(execfeedback.New())
+	s.AddRunner(load.New())
 	s.AddBlock(llm.Block())
 	for name, f := range llmstage.Functions() {
 		s.Functions[name] = f
