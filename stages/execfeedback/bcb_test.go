@@ -170,7 +170,7 @@ func TestOriginalParity(t *testing.T) {
 			if got != want {
 				st.diffs++
 				if st.diffs <= 10 {
-					t.Errorf("%s %s differs from the original's\n%s", j.TaskID, what, firstDiff(got, want))
+					t.Errorf("%s %s differs from the original's\n%s", j.TaskID, what, testenv.FirstDiff(got, want))
 				}
 			}
 		}
@@ -260,14 +260,4 @@ func stageConfig(result cty.Value, coverage string, visible []string) cty.Value 
 	}
 	m["execution"], m["coverage"], m["visible"] = result, cty.StringVal(coverage), vis
 	return cty.ObjectVal(m)
-}
-
-// firstDiff shows where two texts part.
-func firstDiff(got, want string) string {
-	i := 0
-	for i < len(got) && i < len(want) && got[i] == want[i] {
-		i++
-	}
-	lo := max(i-80, 0)
-	return fmt.Sprintf("at byte %d (lengths %d, %d):\n  got  %q\n  want %q", i, len(got), len(want), got[lo:min(i+80, len(got))], want[lo:min(i+80, len(want))])
 }

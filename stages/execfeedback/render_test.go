@@ -233,14 +233,7 @@ func TestGoldens(t *testing.T) {
 	for _, path := range paths {
 		name := strings.TrimSuffix(filepath.Base(path), ".json")
 		t.Run(name, func(t *testing.T) {
-			var c goldenCase
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(raw, &c); err != nil {
-				t.Fatalf("%s: %v", path, err)
-			}
+			c := readCase(t, path)
 			var visible []string
 			if c.Coverage == "partial" {
 				visible = c.Visible
@@ -252,22 +245,22 @@ func TestGoldens(t *testing.T) {
 			}
 			got := fmt.Sprintf("task: %s (%s)\ncoverage: %s, visible: %q\nstatus: %s\npassed: %v\nfailing: %q\ntrimmed: %v\n----- text -----\n%s",
 				c.Task, c.Why, c.Coverage, visible, c.Result.Status, v.GetAttr("passed").True(), failing, v.GetAttr("trimmed").True(), v.GetAttr("text").AsString())
-			golden := filepath.Join("testdata", "golden", name+".txt")
-			if *update {
-				_ = os.MkdirAll(filepath.Dir(golden), 0o755)
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (go test -update writes it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from %s (go test -update rewrites it)\n%s", name, golden, firstDiff(got, string(want)))
-			}
+			testenv.Golden(t, filepath.Join("testdata", "golden", name+".txt"), got, *update)
 		})
 	}
+}
+
+func readCase(t *testing.T, path string) goldenCase {
+	t.Helper()
+	var c goldenCase
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return c
 }
 
 // regenerateCases runs each case's program (the task's code_prompt with
@@ -282,14 +275,7 @@ func regenerateCases(t *testing.T, paths []string) {
 	}
 	sb := openSandbox(t, map[string]cty.Value{"timeout": cty.StringVal("30s")})
 	for _, path := range paths {
-		var c goldenCase
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(raw, &c); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+		c := readCase(t, path)
 		task, ok := byID[c.Task]
 		if !ok {
 			t.Fatalf("%s: no task %s", path, c.Task)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/ccw-dev/ccw/stages"
 	"github.com/ccw-dev/ccw/stages/sandbox"
@@ -82,17 +81,7 @@ func (Runner) Run(_ context.Context, in stages.Input) (cty.Value, error) {
 }
 
 func decode(in stages.Input) (Options, sandbox.Result, error) {
-	cfg := in.Config
-	attr := func(name string, ty cty.Type) (cty.Value, error) {
-		if cfg.IsNull() || !cfg.Type().IsObjectType() || !cfg.Type().HasAttribute(name) {
-			return cty.NullVal(ty), nil
-		}
-		v, err := convert.Convert(cfg.GetAttr(name), ty)
-		if err != nil || !v.IsWhollyKnown() {
-			return cty.NilVal, fmt.Errorf("%s: attribute %s: want a known %s", in.Addr, name, ty.FriendlyName())
-		}
-		return v, nil
-	}
+	attr := in.Attr
 	exec, err := attr("execution", sandbox.ResultType)
 	if err != nil {
 		return Options{}, sandbox.Result{}, err

@@ -2,14 +2,28 @@ package llmstage
 
 import "testing"
 
+// feedbackCase is one answer of a simulator and what a post-processing
+// must make of it.
+type feedbackCase struct {
+	name          string
+	answer        string
+	expert, guard bool
+	want          string
+	wantGuarded   bool
+}
+
+func checkFeedback(t *testing.T, post func(answer, field string, expert, leakGuard bool) (string, bool), tests []feedbackCase) {
+	t.Helper()
+	for _, tt := range tests {
+		got, guarded := post(tt.answer, "User Feedback:", tt.expert, tt.guard)
+		if got != tt.want || guarded != tt.wantGuarded {
+			t.Errorf("%s: got %q (guarded %v), want %q (%v)", tt.name, got, guarded, tt.want, tt.wantGuarded)
+		}
+	}
+}
+
 func TestFeedback(t *testing.T) {
-	tests := []struct {
-		name          string
-		answer        string
-		expert, guard bool
-		want          string
-		wantGuarded   bool
-	}{
+	checkFeedback(t, Feedback, []feedbackCase{
 		{"field and separator", "Reasoning: x\nUser Feedback: Fix the loop.\n\n---\n\nExample Input: y", true, true, "Fix the loop.", false},
 		{"double blank", "User Feedback: One.\n\n\nTwo.", false, false, "One.", false},
 		{"expert: the block goes, the prose stays", "User Feedback: 1. Use a set:\n```python\ndef f(): return 1\n```\n2. Then check empty input.", true, true,
@@ -27,24 +41,12 @@ func TestFeedback(t *testing.T) {
 		{"dashes inside prose do not cut", "User Feedback: The loop---the inner one---is wrong.", true, true, "The loop---the inner one---is wrong.", false},
 		{"a separator line cuts", "User Feedback: Wrong sort order.\n---\nExample Input: y", false, true, "Wrong sort order.", false},
 		{"no field", "Just do it differently.", true, true, "Just do it differently.", false},
-	}
-	for _, tt := range tests {
-		got, guarded := Feedback(tt.answer, "User Feedback:", tt.expert, tt.guard)
-		if got != tt.want || guarded != tt.wantGuarded {
-			t.Errorf("%s: got %q (guarded %v), want %q (%v)", tt.name, got, guarded, tt.want, tt.wantGuarded)
-		}
-	}
+	})
 }
 
 // TestFeedbackOriginal: pot.py's cuts on dspy's field value.
 func TestFeedbackOriginal(t *testing.T) {
-	tests := []struct {
-		name          string
-		answer        string
-		expert, guard bool
-		want          string
-		wantGuarded   bool
-	}{
+	checkFeedback(t, FeedbackOriginal, []feedbackCase{
 		{"expert: the first block and all after it go", "User Feedback: Fix it.\n```python\ncode\n```\nMore advice.", true, true, "Fix it.", true},
 		{"expert: triple backticks not at a line start stay", "User Feedback: Call ```f(x)``` instead.", true, true, "Call ```f(x)``` instead.", false},
 		{"dashes anywhere cut", "User Feedback: The loop---the inner one---is wrong.", false, true, "The loop", false},
@@ -54,11 +56,5 @@ func TestFeedbackOriginal(t *testing.T) {
 		{"truncation before the fence: the cut leaves part of a block", "User Feedback: A.\n\n\n```python\nx\n```", true, true, "A.", false},
 		{"novice keeps code", "User Feedback: I got:\n```\nIndentationError\n```", false, true, "I got:\n```\nIndentationError\n```", false},
 		{"guard off", "User Feedback: Use:\n```\nx\n```", true, false, "Use:\n```\nx\n```", false},
-	}
-	for _, tt := range tests {
-		got, guarded := FeedbackOriginal(tt.answer, "User Feedback:", tt.expert, tt.guard)
-		if got != tt.want || guarded != tt.wantGuarded {
-			t.Errorf("%s: got %q (guarded %v), want %q (%v)", tt.name, got, guarded, tt.want, tt.wantGuarded)
-		}
-	}
+	})
 }

@@ -2,12 +2,13 @@ package llmstage
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/ccw-dev/ccw/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -62,19 +63,7 @@ func TestPromptGoldens(t *testing.T) {
 // rewrites it).
 func checkGolden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		_ = os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it)", path)
-	}
+	testenv.Golden(t, path, got, *update)
 }
 
 func TestPromptStructure(t *testing.T) {

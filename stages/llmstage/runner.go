@@ -7,7 +7,6 @@ import (
 	"maps"
 
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/ccw-dev/ccw/schemas"
 	"github.com/ccw-dev/ccw/stages"
@@ -150,16 +149,7 @@ type config struct {
 
 func (r *Runner) decode(in stages.Input) (*config, error) {
 	v := in.Config
-	get := func(name string, ty cty.Type) (cty.Value, error) {
-		if v.IsNull() || !v.Type().IsObjectType() || !v.Type().HasAttribute(name) {
-			return cty.NullVal(ty), nil
-		}
-		a, err := convert.Convert(v.GetAttr(name), ty)
-		if err != nil || !a.IsWhollyKnown() {
-			return cty.NilVal, fmt.Errorf("%s: attribute %s: want a known %s", in.Addr, name, ty.FriendlyName())
-		}
-		return a, nil
-	}
+	get := in.Attr
 	str := func(name string) (string, error) {
 		a, err := get(name, cty.String)
 		if err != nil || a.IsNull() {

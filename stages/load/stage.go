@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/ccw-dev/ccw/stages"
 )
@@ -62,16 +61,12 @@ func (Runner) Config() stages.Schema {
 
 // Run implements stages.Runner.
 func (Runner) Run(_ context.Context, in stages.Input) (cty.Value, error) {
-	cfg := in.Config
 	get := func(name string, ty cty.Type) (cty.Value, error) {
-		if cfg.IsNull() || !cfg.Type().IsObjectType() || !cfg.Type().HasAttribute(name) {
-			return cty.NilVal, fmt.Errorf("%s: attribute %s is required", in.Addr, name)
+		v, err := in.Attr(name, ty)
+		if err == nil && v.IsNull() {
+			err = fmt.Errorf("%s: attribute %s is required", in.Addr, name)
 		}
-		v, err := convert.Convert(cfg.GetAttr(name), ty)
-		if err != nil || !v.IsWhollyKnown() || v.IsNull() {
-			return cty.NilVal, fmt.Errorf("%s: attribute %s: want a known %s", in.Addr, name, ty.FriendlyName())
-		}
-		return v, nil
+		return v, err
 	}
 	pathV, err := get("path", cty.String)
 	if err != nil {
