@@ -5,11 +5,13 @@ import (
 
 	"github.com/ccw-dev/ccw/schemas"
 	"github.com/ccw-dev/ccw/stages"
+	"github.com/ccw-dev/ccw/stages/execfeedback"
 	"github.com/ccw-dev/ccw/stages/execute"
 	"github.com/ccw-dev/ccw/stages/extract"
 	"github.com/ccw-dev/ccw/stages/let"
 	"github.com/ccw-dev/ccw/stages/llm"
 	"github.com/ccw-dev/ccw/stages/llmstage"
+	"github.com/ccw-dev/ccw/stages/load"
 	"github.com/ccw-dev/ccw/stages/pytool"
 	"github.com/ccw-dev/ccw/stages/sandbox"
 	"github.com/ccw-dev/ccw/stages/score"
@@ -38,6 +40,8 @@ func Registry(opt Options) *stages.Set {
 	for _, r := range pytool.New(pytool.Options{}).Runners() {
 		s.AddRunner(r)
 	}
+	s.AddRunner(execfeedback.New())
+	s.AddRunner(load.New())
 	s.AddBlock(llm.Block())
 	for name, f := range llmstage.Functions() {
 		s.Functions[name] = f

@@ -92,35 +92,56 @@ type block struct {
 // "Code: ```python"), followed only by an optional language.
 var fenceRE = regexp.MustCompile("(`{3,}|~{3,})[ \t]*([^`~\\s]*)[ \t]*$")
 
-// fences scans fenced blocks: complete ones in order, and the first
-// opening fence that is never closed. Closing fences stand alone on their
-// line, with any indentation.
-func fences(text string) (blocks []block, open *block) {
-	lines := strings.Split(text, "\n")
+// Fence is one fenced block of a text split into lines (see Fences).
+type Fence struct {
+	Open  int    // index of the line with the opening fence
+	At    int    // byte offset of the fence in that line: text before it is prose
+	Close int    // index of the line with the closing fence; len(lines) when never closed
+	Lang  string // the language after the opening fence, lower-cased
+}
+
+// Closed reports whether the block has a closing fence.
+func (f Fence) Closed(lines []string) bool { return f.Close < len(lines) }
+
+// Fences finds the fenced blocks of lines, in order. An opening fence may
+// follow text on its line (models write "Code: ```python") and be
+// followed only by a language; a closing fence stands alone on its line,
+// with any indentation, of the same character and at least as long. When
+// the text ends inside a block, that block comes last with Close ==
+// len(lines).
+func Fences(lines []string) []Fence {
+	var out []Fence
 	for i := 0; i < len(lines); i++ {
 		m := fenceRE.FindStringSubmatchIndex(lines[i])
 		if m == nil || strings.ContainsAny(lines[i][:m[0]], "`~") {
 			continue // no fence, or the end of inline code ("use `x` or ```y``` here")
 		}
-		fence, lang := lines[i][m[2]:m[3]], strings.ToLower(lines[i][m[4]:m[5]])
-		b := block{lang: lang, python: lang == "python" || lang == "py" || lang == "python3"}
+		fence := lines[i][m[2]:m[3]]
+		f := Fence{Open: i, At: m[0], Lang: strings.ToLower(lines[i][m[4]:m[5]])}
 		j := i + 1
-		for ; j < len(lines); j++ {
-			if closes(lines[j], fence) {
-				break
-			}
+		for j < len(lines) && !closes(lines[j], fence) {
+			j++
 		}
-		b.body = strings.Join(lines[i+1:min(j, len(lines))], "\n")
-		if j == len(lines) {
-			if open == nil {
-				open = &b
-			}
-			return blocks, open
-		}
-		blocks = append(blocks, b)
+		f.Close = j
+		out = append(out, f)
 		i = j
 	}
-	return blocks, open
+	return out
+}
+
+// fences scans fenced blocks: complete ones in order, and the first
+// opening fence that is never closed.
+func fences(text string) (blocks []block, open *block) {
+	lines := strings.Split(text, "\n")
+	for _, f := range Fences(lines) {
+		b := block{lang: f.Lang, python: f.Lang == "python" || f.Lang == "py" || f.Lang == "python3"}
+		b.body = strings.Join(lines[f.Open+1:min(f.Close, len(lines))], "\n")
+		if !f.Closed(lines) {
+			return blocks, &b
+		}
+		blocks = append(blocks, b)
+	}
+	return blocks, nil
 }
 
 // closes reports whether line closes a block opened by fence: the same

@@ -2,6 +2,7 @@ package llmstage
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -10,7 +11,7 @@ import (
 // Functions returns the HCL functions this package offers pipeline files
 // (for stages.Set.Functions):
 //
-//	prompt_template(kind)            our default template for a prompt kind
+//	prompt_template(kind[, style])   our template for a prompt kind; style "ccw" (default) or "dspy"
 //	trim_feedback(text, front, rear) execution feedback shortened as the original does
 func Functions() map[string]function.Function {
 	return map[string]function.Function{
@@ -20,13 +21,27 @@ func Functions() map[string]function.Function {
 }
 
 var promptTemplateFunc = function.New(&function.Spec{
-	Description: "Returns ccw's default prompt template for a prompt kind (" + fmt.Sprint(PromptKinds()) + ").",
-	Params:      []function.Parameter{{Name: "kind", Type: cty.String}},
-	Type:        function.StaticReturnType(cty.String),
+	Description: "Returns ccw's prompt template for a prompt kind (" + fmt.Sprint(PromptKinds()) +
+		") in a style: \"ccw\" (default) or \"dspy\" (dspy 2.4.12's layout, for fidelity \"original\").",
+	Params:   []function.Parameter{{Name: "kind", Type: cty.String}},
+	VarParam: &function.Parameter{Name: "style", Type: cty.String},
+	Type:     function.StaticReturnType(cty.String),
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		s, err := PromptTemplate(args[0].AsString())
+		style := StyleCCW
+		switch len(args) {
+		case 1:
+		case 2:
+			style = args[1].AsString()
+		default:
+			return cty.NilVal, function.NewArgErrorf(2, "prompt_template takes a kind and at most one style")
+		}
+		s, err := PromptTemplateStyle(args[0].AsString(), style)
 		if err != nil {
-			return cty.NilVal, function.NewArgError(0, err)
+			i := 0
+			if strings.HasPrefix(err.Error(), "no prompt style") {
+				i = 1
+			}
+			return cty.NilVal, function.NewArgError(i, err)
 		}
 		return cty.StringVal(s), nil
 	},

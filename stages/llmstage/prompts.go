@@ -67,20 +67,34 @@ func PromptKinds() []string {
 	return names
 }
 
-// PromptTemplate returns our default template for a prompt kind: HCL
-// template source over the variables its kind names (input,
-// previous_code, compilation_feedback, execution_feedback, user_feedback,
+// PromptTemplate returns our default template for a prompt kind in the
+// ccw style (see PromptTemplateStyle).
+func PromptTemplate(kind string) (string, error) { return PromptTemplateStyle(kind, StyleCCW) }
+
+// PromptTemplateStyle returns our template for a prompt kind: HCL template
+// source over the variables its kind names (input, previous_code,
+// compilation_feedback, execution_feedback, user_feedback,
 // ground_truth_code). The structured kinds follow the layout of
 // protocol.md §4.1: instructions, the format, then the filled fields,
 // ending where the model starts its reasoning; the code comes back after
-// "Code:", the feedback after "User Feedback:".
-func PromptTemplate(kind string) (string, error) {
+// "Code:", the feedback after "User Feedback:". Style StyleCCW (or "")
+// always shows every field, a null value as empty text; StyleDSPy
+// reproduces dspy 2.4.12's mechanics for fidelity "original" (see
+// StyleDSPy). The instruct kind (turn 0, not a dspy prompt) is the same in
+// both styles.
+func PromptTemplateStyle(kind, style string) (string, error) {
+	if style != "" && style != StyleCCW && style != StyleDSPy {
+		return "", fmt.Errorf("no prompt style %q; known: %s, %s", style, StyleCCW, StyleDSPy)
+	}
 	if kind == "instruct" {
 		return instructTemplate, nil
 	}
 	k, ok := promptKinds[kind]
 	if !ok {
 		return "", fmt.Errorf("no default prompt %q; known: %s", kind, strings.Join(PromptKinds(), ", "))
+	}
+	if style == StyleDSPy {
+		return k.dspySpec(kind).template(), nil
 	}
 	return k.template(), nil
 }

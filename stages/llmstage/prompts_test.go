@@ -2,63 +2,68 @@ package llmstage
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/ccw-dev/ccw/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// TestPromptGoldens keeps every default template as a reviewable file
-// (testdata/prompts/KIND.tmpl) and checks that each parses and renders
+// TestPromptGoldens keeps every template as a reviewable file
+// (testdata/prompts/KIND.tmpl for the ccw style, testdata/prompts/dspy/
+// KIND.tmpl for the dspy style) and checks that each parses and renders
 // with the variables of its kind.
 func TestPromptGoldens(t *testing.T) {
 	vars := map[string]cty.Value{}
 	for name := range fields {
 		vars[name] = cty.StringVal("<" + name + ">")
 	}
-	for _, kind := range PromptKinds() {
-		t.Run(kind, func(t *testing.T) {
-			src, err := PromptTemplate(kind)
-			if err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join("testdata", "prompts", kind+".tmpl")
-			if *update {
-				_ = os.MkdirAll(filepath.Dir(path), 0o755)
-				if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+	for _, style := range []string{StyleCCW, StyleDSPy} {
+		for _, kind := range PromptKinds() {
+			t.Run(style+"/"+kind, func(t *testing.T) {
+				src, err := PromptTemplateStyle(kind, style)
+				if err != nil {
 					t.Fatal(err)
 				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test -update writes it)", err)
-			}
-			if src != string(want) {
-				t.Errorf("template %s differs from %s (go test -update rewrites it)", kind, path)
-			}
-			tmpl, err := parseTemplate(src, kind)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := tmpl.check(kind, vars); err != nil {
-				t.Fatal(err)
-			}
-			out, err := tmpl.render(kind, vars)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !strings.Contains(out, "<input>") || strings.Contains(out, "${") {
-				t.Errorf("rendered prompt lacks the input or keeps a placeholder:\n%s", out)
-			}
-			if kind != "instruct" && !strings.HasSuffix(out, reasoningPrefix) {
-				t.Errorf("structured prompt does not end where the reasoning starts")
-			}
-		})
+				path := filepath.Join("testdata", "prompts", kind+".tmpl")
+				if style == StyleDSPy {
+					path = filepath.Join("testdata", "prompts", "dspy", kind+".tmpl")
+				}
+				checkGolden(t, path, src)
+				tmpl, err := parseTemplate(src, kind)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := tmpl.check(kind, vars); err != nil {
+					t.Fatal(err)
+				}
+				out, err := tmpl.render(kind, vars)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(out, "<input>") || strings.Contains(out, "${") && style == StyleCCW {
+					t.Errorf("rendered prompt lacks the input or keeps a placeholder:\n%s", out)
+				}
+				if kind != "instruct" && !strings.HasSuffix(out, reasoningPrefix) {
+					t.Errorf("structured prompt does not end where the reasoning starts")
+				}
+			})
+		}
 	}
+	if _, err := PromptTemplateStyle("generate", "chatml"); err == nil || !strings.Contains(err.Error(), "ccw, dspy") {
+		t.Errorf("unknown style: %v", err)
+	}
+}
+
+// checkGolden compares got with the file at path (go test -update
+// rewrites it).
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	testenv.Golden(t, path, got, *update)
 }
 
 func TestPromptStructure(t *testing.T) {
@@ -98,6 +103,16 @@ func TestFunctions(t *testing.T) {
 	if _, err := f["prompt_template"].Call([]cty.Value{cty.StringVal("bogus")}); err == nil || !strings.Contains(err.Error(), "known:") {
 		t.Errorf("prompt_template bogus: %v", err)
 	}
+	v, err = f["prompt_template"].Call([]cty.Value{cty.StringVal("refine_from_execution_feedback"), cty.StringVal("dspy")})
+	if err != nil || !strings.Contains(v.AsString(), "dspy_query(") || !strings.Contains(v.AsString(), "formatted as markdown") {
+		t.Errorf("prompt_template dspy: %v %v", v, err)
+	}
+	if _, err := f["prompt_template"].Call([]cty.Value{cty.StringVal("generate"), cty.StringVal("chatml")}); err == nil || !strings.Contains(err.Error(), "no prompt style") {
+		t.Errorf("prompt_template bad style: %v", err)
+	}
+	if _, err := f["prompt_template"].Call([]cty.Value{cty.StringVal("generate"), cty.StringVal("ccw"), cty.StringVal("dspy")}); err == nil {
+		t.Errorf("prompt_template with two styles accepted")
+	}
 	v, err = f["trim_feedback"].Call([]cty.Value{cty.StringVal("abcdef"), cty.NumberIntVal(2), cty.NumberIntVal(3)})
 	if err != nil || v.AsString() != "ab\n...\ndef" {
 		t.Errorf("trim_feedback: %#v %v", v, err)
@@ -107,25 +122,33 @@ func TestFunctions(t *testing.T) {
 	}
 }
 
-func TestFeedback(t *testing.T) {
+func TestDSPyQuery(t *testing.T) {
+	vars := map[string]cty.Value{"a": cty.StringVal("one\ntwo"), "b": cty.NullVal(cty.String), "c": cty.StringVal(""), "d": cty.StringVal("x")}
 	tests := []struct {
-		name          string
-		answer        string
-		expert, guard bool
-		want          string
-		wantGuarded   bool
+		src, want, err string
 	}{
-		{"field and separator", "Reasoning: x\nUser Feedback: Fix the loop.\n\n---\n\nExample Input: y", true, true, "Fix the loop.", false},
-		{"double blank", "User Feedback: One.\n\n\nTwo.", false, false, "One.", false},
-		{"expert leak cut", "User Feedback: Use this:\n```python\ndef f(): return 1\n```\nThen done.", true, true, "Use this:", true},
-		{"guard off", "User Feedback: Use this:\n```python\nx\n```", true, false, "Use this:\n```python\nx\n```", false},
-		{"novice keeps quoted errors", "User Feedback: I got:\n```\nIndentationError\n```\nHelp?", false, true, "I got:\n```\nIndentationError\n```\nHelp?", false},
-		{"no field", "Just do it differently.", true, true, "Just do it differently.", false},
+		{src: `${dspy_query("\n", ["A:", a], ["B:", b], ["R:", null])}`, want: "A:\none\ntwo\nB:"},
+		{src: `${dspy_query("\n", ["A:", a], ["C:", c], ["D:", d], ["R:", null])}`, want: "A:\none\ntwo\nC: \nD: x\nR:"},
+		{src: `${dspy_query("\n", ["B:", b], ["D:", d], ["R:", null])}`, want: "D: x\nR:"},
+		{src: `${dspy_query("\n\n", ["B:", b], ["C:", c], ["R:", null])}`, want: "B: \n\nC:"}, // no value at all: the first field is shown
+		{src: `${dspy_query("\n", ["B:", "[${b}]"], ["D:", d])}`, want: "D: x"},               // text built from a null value is missing too
+		{src: `${dspy_query("\n", "A:")}`, err: "want a pair"},
+		{src: `${dspy_query("\n", ["A:", ["x"]])}`, err: "value of A: is not text"},
 	}
 	for _, tt := range tests {
-		got, guarded := Feedback(tt.answer, "User Feedback:", tt.expert, tt.guard)
-		if got != tt.want || guarded != tt.wantGuarded {
-			t.Errorf("%s: got %q (guarded %v), want %q (%v)", tt.name, got, guarded, tt.want, tt.wantGuarded)
+		tmpl, err := parseTemplate(tt.src, "t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tmpl.render("t", vars)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: error %v, want %q", tt.src, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s: got %q (%v), want %q", tt.src, got, err, tt.want)
 		}
 	}
 }

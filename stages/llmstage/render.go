@@ -49,12 +49,13 @@ func (t *template) check(name string, vars map[string]cty.Value) error {
 	return nil
 }
 
-// render evaluates the template; null variables render as empty text.
+// render evaluates the template; null variables render as empty text
+// (marked, so that dspy_query can tell them from empty values).
 func (t *template) render(name string, vars map[string]cty.Value) (string, error) {
-	ctx := &hcl.EvalContext{Variables: make(map[string]cty.Value, len(vars))}
+	ctx := &hcl.EvalContext{Variables: make(map[string]cty.Value, len(vars)), Functions: templateFunctions}
 	for k, v := range vars {
 		if v.IsNull() {
-			v = cty.StringVal("")
+			v = cty.StringVal("").Mark(nullMark{})
 		}
 		ctx.Variables[k] = v
 	}
@@ -62,6 +63,7 @@ func (t *template) render(name string, vars map[string]cty.Value) (string, error
 	if diags.HasErrors() {
 		return "", fmt.Errorf("%s: %s", name, diags.Error())
 	}
+	v, _ = v.UnmarkDeep()
 	s, err := convert.Convert(v, cty.String)
 	if err != nil || s.IsNull() || !s.IsKnown() {
 		return "", fmt.Errorf("%s does not render to text", name)

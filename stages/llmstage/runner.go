@@ -7,7 +7,6 @@ import (
 	"maps"
 
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/ccw-dev/ccw/schemas"
 	"github.com/ccw-dev/ccw/stages"
@@ -89,8 +88,15 @@ func simulateAttrs() map[string]cty.Type {
 // Kind implements stages.Runner.
 func (r *Runner) Kind() string { return r.kind }
 
-// CacheType implements stages.Runner.
-func (r *Runner) CacheType() string { return "ccw." + r.kind + ".v1" }
+// CacheType implements stages.Runner. refine is at v2 since trimming
+// follows Python's splitlines; simulate since the corrected leak guard
+// keeps the prose around a dropped code block.
+func (r *Runner) CacheType() string {
+	if r.kind == "generate" {
+		return "ccw.generate.v1"
+	}
+	return "ccw." + r.kind + ".v2"
+}
 
 // Output implements stages.Runner.
 func (r *Runner) Output() cty.Type {
@@ -111,12 +117,16 @@ func (r *Runner) Config() stages.Schema {
 		{Name: "sample", Type: cty.Number, Default: cty.NumberIntVal(0), Doc: "sample index: part of the request key, added to the model's seed"},
 		{Name: "shorten", Type: cty.String, Default: cty.StringVal("execution_feedback"),
 			Doc: "the variable to trim when the prompt exceeds the context length"},
+		{Name: "shorten_from", Type: cty.String, Default: cty.NullVal(cty.String),
+			Doc: "the text that trimming starts from (the original re-renders the untrimmed execution feedback at every retry), e.g. feedback.execution.untrimmed; default the variable's value"},
 	}
 	if r.simulate {
 		s = append(s,
 			stages.Attr{Name: "persona", Type: cty.String, Required: true, Doc: "expert | novice"},
 			stages.Attr{Name: "field", Type: cty.String, Default: cty.StringVal("User Feedback:"), Doc: "output field holding the feedback"},
 			stages.Attr{Name: "leak_guard", Type: cty.Bool, Default: cty.True, Doc: "expert: drop any code block from the feedback"},
+			stages.Attr{Name: "fidelity", Type: cty.Bool, Default: cty.False,
+				Doc: "reproduce the original's post-processing (protocol.md §2.2 step 7): cut at any \"---\" and \"\\n\\n\\n\", and the expert's leak guard cuts at the first \"\\n```\" (the first code block and everything after it); default: fenced blocks are removed and the prose around them kept"},
 		)
 	}
 	return s
@@ -130,23 +140,16 @@ type config struct {
 	vars     map[string]cty.Value
 	sample   int
 	shorten  string
+	from     *string // shorten_from, when set
 	persona  string
 	field    string
 	guard    bool
+	fidelity bool
 }
 
 func (r *Runner) decode(in stages.Input) (*config, error) {
 	v := in.Config
-	get := func(name string, ty cty.Type) (cty.Value, error) {
-		if v.IsNull() || !v.Type().IsObjectType() || !v.Type().HasAttribute(name) {
-			return cty.NullVal(ty), nil
-		}
-		a, err := convert.Convert(v.GetAttr(name), ty)
-		if err != nil || !a.IsWhollyKnown() {
-			return cty.NilVal, fmt.Errorf("%s: attribute %s: want a known %s", in.Addr, name, ty.FriendlyName())
-		}
-		return a, nil
-	}
+	get := in.Attr
 	str := func(name string) (string, error) {
 		a, err := get(name, cty.String)
 		if err != nil || a.IsNull() {
@@ -202,6 +205,12 @@ func (r *Runner) decode(in stages.Input) (*config, error) {
 	if c.shorten, err = str("shorten"); err != nil {
 		return nil, err
 	}
+	if from, err := get("shorten_from", cty.String); err != nil {
+		return nil, err
+	} else if !from.IsNull() {
+		f := from.AsString()
+		c.from = &f
+	}
 	if r.simulate {
 		if c.persona, err = str("persona"); err != nil {
 			return nil, err
@@ -217,6 +226,11 @@ func (r *Runner) decode(in stages.Input) (*config, error) {
 			return nil, err
 		}
 		c.guard = g.IsNull() || g.True()
+		f, err := get("fidelity", cty.Bool)
+		if err != nil {
+			return nil, err
+		}
+		c.fidelity = !f.IsNull() && f.True()
 	}
 	return c, nil
 }
@@ -234,7 +248,7 @@ func (r *Runner) Run(ctx context.Context, in stages.Input) (cty.Value, error) {
 		vars := c.vars
 		if trimmed {
 			vars = maps.Clone(c.vars)
-			vars[c.shorten] = cty.StringVal(TrimFeedback(c.vars[c.shorten].AsString(), step.front, step.rear))
+			vars[c.shorten] = cty.StringVal(TrimFeedback(c.source(), step.front, step.rear))
 		}
 		prompt, err := c.template.render(in.Addr+" template", vars)
 		if err != nil {
@@ -278,7 +292,20 @@ func (r *Runner) Run(ctx context.Context, in stages.Input) (cty.Value, error) {
 
 func (c *config) canShorten() bool {
 	v, ok := c.vars[c.shorten]
-	return c.shorten != "" && ok && !v.IsNull() && v.AsString() != ""
+	return c.shorten != "" && ok && !v.IsNull() && c.source() != ""
+}
+
+// source is the text trimming starts from: shorten_from, else the
+// variable's value.
+func (c *config) source() string {
+	if c.from != nil {
+		return *c.from
+	}
+	v := c.vars[c.shorten]
+	if v.IsNull() {
+		return ""
+	}
+	return v.AsString()
 }
 
 func trimLabel(trimmed bool, s trimStep) string {
@@ -305,7 +332,11 @@ func (r *Runner) result(c *config, reply llm.Reply, prompt, trim string, recs []
 	}
 	addCalls(out, c.model.ModelName(), recs)
 	if r.simulate {
-		fb, guarded := Feedback(text, c.field, c.persona == "expert", c.guard)
+		post := Feedback
+		if c.fidelity {
+			post = FeedbackOriginal
+		}
+		fb, guarded := post(text, c.field, c.persona == "expert", c.guard)
 		out["feedback"], out["leak_guarded"] = cty.StringVal(fb), cty.BoolVal(guarded)
 	}
 	return cty.ObjectVal(out)

@@ -2,6 +2,7 @@ package llmstage
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -210,20 +211,23 @@ func TestSimulate(t *testing.T) {
 	tmpl, _ := PromptTemplate("simulate_user_feedback")
 	vars := strMap(map[string]string{"input": "Count vowels.", "ground_truth_code": "def f(): return 1", "previous_code": "def f(): return 2"})
 	for _, tt := range []struct {
-		persona string
-		want    string
-		guarded bool
+		persona  string
+		fidelity bool
+		want     string
+		guarded  bool
 	}{
-		{"expert", "The loop skips capitals.", true},
-		{"novice", "The loop skips capitals.\n```python\ndef count(): ...\n```\nMore.", false},
+		{"expert", false, "The loop skips capitals.\nMore.", true},
+		{"expert", true, "The loop skips capitals.", true},
+		{"novice", false, "The loop skips capitals.\n```python\ndef count(): ...\n```\nMore.", false},
+		{"novice", true, "The loop skips capitals.\n```python\ndef count(): ...\n```\nMore.\n\n", false},
 	} {
 		v, err := run(t, NewSimulate(), map[string]cty.Value{"model": openModel(t, srv, nil), "template": cty.StringVal(tmpl),
-			"vars": vars, "persona": cty.StringVal(tt.persona)}, nil, false, nil)
+			"vars": vars, "persona": cty.StringVal(tt.persona), "fidelity": cty.BoolVal(tt.fidelity)}, nil, false, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := v.GetAttr("feedback").AsString(); got != tt.want || v.GetAttr("leak_guarded").True() != tt.guarded {
-			t.Errorf("%s: feedback %q (guarded %v), want %q", tt.persona, got, v.GetAttr("leak_guarded").True(), tt.want)
+			t.Errorf("%s (fidelity %v): feedback %q (guarded %v), want %q", tt.persona, tt.fidelity, got, v.GetAttr("leak_guarded").True(), tt.want)
 		}
 		if role := v.GetAttr("calls").Index(cty.NumberIntVal(0)).GetAttr("role").AsString(); role != "simulator" {
 			t.Errorf("role %q", role)
@@ -269,5 +273,50 @@ func TestMockNullVarsAndSample(t *testing.T) {
 	c := v.GetAttr("calls").Index(cty.NumberIntVal(0))
 	if v.GetAttr("prompt").AsString() != "a||" || !c.GetAttr("mock").True() || !c.GetAttr("sample").RawEquals(cty.NumberIntVal(3)) {
 		t.Errorf("result %#v", v)
+	}
+}
+
+// TestRefineShortensFromUntrimmed: with shorten_from, every retry trims
+// the untrimmed feedback, as the original re-renders it each time; the
+// first setting reproduces the already trimmed text, so it is not asked
+// again.
+func TestRefineShortensFromUntrimmed(t *testing.T) {
+	// A first line longer than the head keeps: trimming the trimmed text
+	// again would pull "..." and tail lines into the head.
+	var lines []string
+	lines = append(lines, "TEST_CASE_1 "+strings.Repeat("h", 3000))
+	for i := range 20 {
+		lines = append(lines, fmt.Sprintf("  line %02d %s", i, strings.Repeat("t", 1200)))
+	}
+	raw := strings.Join(lines, "\n") + "\n\n"
+	shown := TrimFeedback(raw, 2000, 4000)
+	if TrimFeedback(shown, 2000, 3000) == TrimFeedback(raw, 2000, 3000) {
+		t.Fatal("the case does not tell the two sources apart")
+	}
+	tmpl, _ := PromptTemplate("refine_from_execution_feedback")
+	parsed, err := parseTemplate(tmpl, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]cty.Value{"input": cty.StringVal("Sort a list."), "previous_code": cty.StringVal("def task_func(x):\n    return x")}
+	vars["execution_feedback"] = cty.StringVal(TrimFeedback(raw, 2000, 3000))
+	want, err := parsed.render("t", vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := llmtest.New()
+	defer srv.Close()
+	srv.MaxPromptChars = len(want)
+	attrs := refineAttrs(openModel(t, srv, nil), shown)
+	attrs["shorten_from"] = cty.StringVal(raw)
+	v, err := run(t, NewRefine(), attrs, nil, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.GetAttr("prompt").AsString(); got != want {
+		t.Errorf("answered prompt is not the untrimmed feedback trimmed to 2000/3000\n%s", got[len(got)-200:])
+	}
+	if v.GetAttr("trim").AsString() != "2000/3000" || srv.Requests() != 2 {
+		t.Errorf("trim %q after %d requests; want 2000/3000 after 2 (the 2000/4000 prompt was the refused one)", v.GetAttr("trim").AsString(), srv.Requests())
 	}
 }

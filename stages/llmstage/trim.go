@@ -1,34 +1,23 @@
 package llmstage
 
-import "strings"
+import "github.com/ccw-dev/ccw/stages/execfeedback"
 
 // TrimFeedback shortens execution feedback as the original does
-// (protocol.md §2.2 step 5): take w lines from each end (5 when there are
-// at least 10 lines, 1 when there is one, else half of them), keep at most
-// the first front characters of the head and the last rear characters of
-// the tail, and join them with "\n...\n". Characters are Unicode code
-// points, as Python counts them.
+// (protocol.md §2.2 step 5): lines as Python's str.splitlines() sees them,
+// w lines from each end (5 when there are at least 10 lines, 1 when there
+// is one, else half of them), at most the first front code points of the
+// head and the last rear code points of the tail (a rear of 0 keeps the
+// whole tail, as Python's s[-0:] does), joined with "\n...\n". It is
+// execfeedback.Trim, kept here for the refine stage and trim_feedback.
 func TrimFeedback(text string, front, rear int) string {
-	lines := strings.Split(text, "\n")
-	w := len(lines) / 2
-	switch {
-	case len(lines) >= 10:
-		w = 5
-	case len(lines) == 1:
-		w = 1
-	}
-	head := []rune(strings.Join(lines[:w], "\n"))
-	tail := []rune(strings.Join(lines[len(lines)-w:], "\n"))
-	head = head[:min(len(head), max(front, 0))]
-	tail = tail[len(tail)-min(len(tail), max(rear, 0)):]
-	return string(head) + "\n...\n" + string(tail)
+	return execfeedback.Trim(text, front, rear)
 }
 
 // trimStep is one setting of the shortening schedule.
 type trimStep struct{ front, rear int }
 
 // firstTrim is the first setting tried after a context-length error.
-var firstTrim = trimStep{2000, 4000}
+var firstTrim = trimStep{execfeedback.Front, execfeedback.Rear}
 
 // next lowers the larger of front and rear by 1000 (rear on ties); it
 // reports false when that would go below zero, where the original gives

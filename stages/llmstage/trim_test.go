@@ -25,7 +25,13 @@ func TestTrimFeedback(t *testing.T) {
 		{"one line is both ends", "boom", 2, 2, "bo\n...\nom"},
 		{"few lines use half", "a\nb\nc\nd", 100, 100, "a\nb\n...\nc\nd"},
 		{"code points not bytes", "äöü", 2, 1, "äö\n...\nü"},
-		{"zero keeps nothing", "abc", 0, 0, "\n...\n"},
+		{"rear 0 keeps the whole tail, as Python's s[-0:]", "abc", 0, 0, "\n...\nabc"},
+		// Real execution feedback ends in "\n\n": splitlines makes one
+		// empty last line of it, where splitting on "\n" made two and
+		// shifted the tail by a line.
+		{"real feedback", "TEST_CASE_1\nTraceback\nE1\n\nTEST_CASE_2\nTraceback\nE2\n\nTEST_CASE_3\nTraceback\nE3\n\n", 2000, 4000,
+			"TEST_CASE_1\nTraceback\nE1\n\nTEST_CASE_2\n...\n\nTEST_CASE_3\nTraceback\nE3\n"},
+		{"every Python line break", "a\r\nb\rc\x0bd\x0ce\u2028f", 100, 100, "a\nb\nc\n...\nd\ne\nf"},
 	}
 	for _, tt := range tests {
 		if got := TrimFeedback(tt.text, tt.front, tt.rear); got != tt.want {
