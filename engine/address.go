@@ -38,7 +38,7 @@ func (a Address) String() string {
 		b.WriteString("[")
 		b.WriteString(strconv.Quote(a.TaskID))
 		b.WriteString("]")
+		fmt.Fprintf(&b, " turn %d", a.Turn)
 	}
-	fmt.Fprintf(&b, " turn %d", a.Turn)
 	return b.String()
 }

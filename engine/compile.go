@@ -517,10 +517,13 @@ func typeCheck(p *Plan, ep *ExperimentPlan, hasTurns bool) hcl.Diagnostics {
 		diags = append(diags, moreDiags...)
 	}
 	for _, sp := range ep.AllStages() {
-		check(sp, sp.attrs)
 		if sp.when != nil {
 			check(sp, []boundAttr{*sp.when})
+			if w, d := evalBody([]boundAttr{*sp.when}, ctxFor(sp.InTurn)); !d.HasErrors() && w.GetAttr("when").IsKnown() && !w.GetAttr("when").IsNull() && w.GetAttr("when").False() {
+				continue // never applicable (when = var.x != null with x null): the body does not matter
+			}
 		}
+		check(sp, sp.attrs)
 	}
 	if ep.until != nil && !p.Config.RefBroken(ep.until.expr) {
 		for _, inTurn := range []bool{false, true} {

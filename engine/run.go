@@ -156,6 +156,9 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 		res.OutDir = opts.Out
 	}
 
+	if err := preflight(ctx, plan, ep, opts.Offline || opts.DryRun); err != nil {
+		return nil, err
+	}
 	tasks, err := plan.Set.Tasks.Load(ctx, ep.Tasks.Config, opts.Offline)
 	if err != nil {
 		return nil, &VertexError{Instance: Address{Experiment: ep.Name, Stage: "tasks." + ep.Tasks.Name}, Range: ep.Tasks.Decl.DeclRange, Err: err}
@@ -190,6 +193,34 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 		return res, nil
 	}
 	return res, r.writeOutputs(res)
+}
+
+// preflight asks every resource the experiment's stages use whether it
+// works at all, once, before anything is scheduled (plan mode uses no
+// network, like offline).
+func preflight(ctx context.Context, plan *Plan, ep *ExperimentPlan, offline bool) error {
+	seen := map[stages.Resource]bool{}
+	for _, sp := range ep.AllStages() {
+		r := sp.resource
+		if r == nil || seen[r] {
+			continue
+		}
+		seen[r] = true
+		pf, ok := r.(stages.Preflighter)
+		if !ok {
+			continue
+		}
+		if err := pf.Preflight(ctx, offline); err != nil {
+			ve := &VertexError{Instance: Address{Experiment: ep.Name, Stage: sp.Addr}, Range: sp.Decl.DeclRange, Err: err}
+			for _, rp := range plan.Resources {
+				if rp.Resource == r {
+					ve.Instance.Stage, ve.Range = rp.Addr, rp.Decl.DeclRange
+				}
+			}
+			return ve
+		}
+	}
+	return nil
 }
 
 // instantiate adds turn 0 of every task in every combination. A task's

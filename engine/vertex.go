@@ -129,7 +129,9 @@ func (r *run) visitStage(ctx context.Context, n *node) error {
 			n.na, n.result, n.how = true, cty.NullVal(sp.Runner.Output()), EventNotApplicable
 			n.finish()
 			r.count(sp, EventNotApplicable)
-			r.emit(Event{Kind: EventNotApplicable, Addr: addr, Label: sp.Label})
+			if !sp.Ephemeral { // like their other outcomes, ephemeral stages report no events
+				r.emit(Event{Kind: EventNotApplicable, Addr: addr, Label: sp.Label})
+			}
 			return nil
 		}
 	}

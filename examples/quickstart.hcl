@@ -62,7 +62,7 @@ model "coder" {
   name     = "ccw-quickstart-coder"
   mock = concat(
     # A compile repair of task 9 (its feedback names the SyntaxError).
-    [{ match = "(?s)${local.marker[9]}.*SyntaxError", reply = local.right[9] }],
+    [{ match = "(?s)${local.marker[9]}.*(SyntaxError|invalid syntax)", reply = local.right[9] }],
     # Task 9's first repair breaks the syntax; task 10 answers in prose.
     [{ match = "(?s)${local.marker[9]}.*(Traceback|EXPERT-HINT|NOVICE-NOTE)", reply = local.broken }],
     [{ match = "(?s)${local.marker[10]}.*(Traceback|EXPERT-HINT|NOVICE-NOTE)", reply = "I read the feedback, but I do not know how to fix this one." }],

@@ -33,6 +33,9 @@ var sumFunc = function.New(&function.Spec{
 	Params:      []function.Parameter{{Name: "list", Type: cty.List(cty.Number), AllowNull: false}},
 	Type:        function.StaticReturnType(cty.Number),
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		if !args[0].IsWhollyKnown() {
+			return cty.UnknownVal(cty.Number), nil
+		}
 		total := new(big.Float)
 		for it := args[0].ElementIterator(); it.Next(); {
 			_, v := it.Element()

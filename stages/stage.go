@@ -147,3 +147,14 @@ type TurnRower interface {
 	// supplies the row's provenance columns (exec_key, cached).
 	ProvenanceAttr() string
 }
+
+// Preflighter is implemented by resources that can tell before a run
+// whether they will work at all (an interpreter that exists, an endpoint
+// that accepts connections, a key that is set). The engine asks every
+// resource an experiment uses once, before anything is scheduled, so that
+// such a fault is reported once at its block instead of once per task.
+type Preflighter interface {
+	// Preflight checks the resource; offline says the run may use no
+	// network (answers come from the cache).
+	Preflight(ctx context.Context, offline bool) error
+}

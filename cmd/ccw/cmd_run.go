@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +22,7 @@ type runFlags struct {
 	Experiment  string `help:"Experiment to run when the file declares several." placeholder:"NAME"`
 	Parallelism int    `default:"256" help:"Stage instances in flight at once (stages bound their own resources further)."`
 	Offline     bool   `help:"Use no network: tasks and model answers must come from the cache."`
+	CPUProfile  string `name:"cpuprofile" hidden:"" help:"Write a CPU profile of the run to this file."`
 }
 
 type runCmd struct {
@@ -46,6 +48,17 @@ func (f runFlags) walk(e *env, opts engine.RunOptions) (*loaded, *engine.Result,
 	defer store.Close()
 	ctx, stop := interruptible(e)
 	defer stop()
+	if f.CPUProfile != "" {
+		pf, err := os.Create(f.CPUProfile)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return nil, nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	opts.Experiment, opts.Cache, opts.Parallelism, opts.Offline, opts.Version = f.Experiment, store, f.Parallelism, f.Offline, version
 	res, err := engine.Run(ctx, l.plan, opts)
 	if err != nil {

@@ -83,9 +83,11 @@ func TestErrorFiles(t *testing.T) {
 func TestValidFiles(t *testing.T) {
 	files, _ := filepath.Glob("testdata/valid-files/*.hcl")
 	examples, _ := filepath.Glob("../../examples/*.hcl")
+	// Variables some examples require.
+	vars := map[string]map[string]string{"convcodeworld.hcl": {"coder_model": "validate-only"}}
 	for _, path := range append(files, examples...) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			l, diags := compileFile(path, nil, t.TempDir())
+			l, diags := compileFile(path, vars[filepath.Base(path)], t.TempDir())
 			if diags.HasErrors() {
 				t.Fatal(diags.Error())
 			}

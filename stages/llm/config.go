@@ -305,12 +305,6 @@ func checkProvider(a *attrs, c *Config) {
 			a.fail("base_url", "want an http(s) URL, got %q", redactURL(c.BaseURL))
 		}
 	}
-	if c.Provider == ProviderOpenAI && c.APIKey == "" {
-		a.fail("api_key", `required for openai: api_key = env("OPENAI_API_KEY")`)
-	}
-	if c.Provider == ProviderAzure && c.APIKey == "" {
-		a.fail("api_key", `required for azure: api_key = env("AZURE_OPENAI_API_KEY")`)
-	}
 	if c.BudgetUSD != nil && c.PriceIn == nil && c.PriceOut == nil {
 		if _, ok := lookupPrice(c.Provider, c.Name); !ok {
 			a.fail("budget_usd", "no price is known for %q: set price_in and price_out (USD per million tokens)", c.Name)

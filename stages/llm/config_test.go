@@ -21,7 +21,6 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"unknown provider", map[string]cty.Value{"provider": s("anthropic")}, `provider: "anthropic" is not one of openai, azure`},
 		{"bad api", map[string]cty.Value{"api": s("responses")}, `api: "responses" is not one of chat, completions`},
-		{"openai without key", map[string]cty.Value{"provider": s("openai"), "api_key": cty.NullVal(cty.String)}, `api_key: required for openai: api_key = env("OPENAI_API_KEY")`},
 		{"azure without deployment", map[string]cty.Value{"provider": s("azure"), "endpoint": s("https://x.openai.azure.com")}, "deployment: required for azure"},
 		{"compatible without url", map[string]cty.Value{"provider": s("openai_compatible"), "base_url": cty.NullVal(cty.String)}, "base_url: required for openai_compatible"},
 		{"bad url", map[string]cty.Value{"base_url": s("localhost:8000")}, `base_url: want an http(s) URL`},
