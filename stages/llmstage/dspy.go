@@ -180,7 +180,7 @@ func (k promptKind) dspySpec(kind string) dspySpec {
 	out, outName := codeOut, "generated_code"
 	if k.simulate {
 		out, outName = feedbackOut, "user_feedback"
-		out.desc += "\n---\n\n" + k.example
+		out.desc += "\n---\n\n" + k.example.dspy()
 	}
 	spec := dspySpec{instructions: k.dspyInstructions(kind, outName)}
 	for _, name := range k.inputs {

@@ -31,9 +31,9 @@ var (
 // promptKind describes one default prompt (protocol.md §4.3).
 type promptKind struct {
 	inputs   []string
-	simulate bool   // output is user_feedback, else generated_code
-	persona  string // simulate: "expert" or "novice"
-	example  string // simulate: the few-shot example
+	simulate bool    // output is user_feedback, else generated_code
+	persona  string  // simulate: "expert" or "novice"
+	example  example // simulate: the few-shot example
 }
 
 var promptKinds = map[string]promptKind{
@@ -103,7 +103,7 @@ func (k promptKind) template() string {
 	out, outName := codeOut, "generated_code"
 	if k.simulate {
 		out, outName = feedbackOut, "user_feedback"
-		out.desc += "\n---\n\n" + k.example
+		out.desc += "\n---\n\n" + k.example.ccw()
 	}
 	// With more than three fields the original separates field lines by a
 	// blank line.

@@ -39,11 +39,13 @@ func NewGenerate() stages.Runner { return &Runner{kind: "generate", role: llm.Ro
 func NewRefine() stages.Runner { return &Runner{kind: "refine", role: llm.RoleCoder} }
 
 // NewSimulate returns the `simulate` stage kind: the simulated user's
-// verbal feedback, with the expert's leak guard.
+// verbal feedback, with the expert's leak guard (see Feedback; with
+// fidelity, FeedbackOriginal).
 //
 //	stage "simulate" "expert" {
 //	  model    = model.user
 //	  persona  = "expert"
+//	  fidelity = false   # true: the original's cuts, "\n```" for the expert
 //	  template = prompt_template("simulate_user_feedback")
 //	  vars     = { input = task.instruct_prompt, ground_truth_code = ..., previous_code = ... }
 //	}

@@ -267,6 +267,11 @@ func TestStage(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "path is empty") {
 		t.Errorf("empty path: %v", err)
 	}
+	nullPath := cty.ObjectVal(map[string]cty.Value{"path": cty.NullVal(cty.String), "where": cty.MapVal(map[string]cty.Value{"task_id": cty.StringVal("x")})})
+	_, err = r.Run(context.Background(), stages.Input{Config: nullPath, Addr: "load.initial"})
+	if err == nil || !strings.Contains(err.Error(), "load.initial: attribute path is required") {
+		t.Errorf("null path: %v", err)
+	}
 }
 
 // BenchmarkFind measures one lookup in a file of 1140 records against

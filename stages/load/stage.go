@@ -52,10 +52,12 @@ func (Runner) Output() cty.Type { return OutputType }
 // Config implements stages.Runner.
 func (Runner) Config() stages.Schema {
 	return stages.Schema{
-		{Name: "path", Type: cty.String, Required: true,
-			Doc: "the data file: JSON lines (.jsonl), gzip-compressed JSON lines (.jsonl.gz) or Parquet (.parquet); a relative path is relative to the working directory"},
-		{Name: "where", Type: cty.Map(cty.String), Required: true,
-			Doc: "field → value of the one record to return, e.g. { task_id = task.task_id }; non-string fields compare as their JSON text"},
+		// Neither is Required: a stage skipped by `when` may leave them null
+		// (a protocol's path variable without a value); Run needs both.
+		{Name: "path", Type: cty.String, Default: cty.NullVal(cty.String),
+			Doc: "the data file (needed): JSON lines (.jsonl), gzip-compressed JSON lines (.jsonl.gz) or Parquet (.parquet); a relative path is relative to the working directory"},
+		{Name: "where", Type: cty.Map(cty.String), Default: cty.NullVal(cty.Map(cty.String)),
+			Doc: "field → value of the one record to return (needed), e.g. { task_id = task.task_id }; non-string fields compare as their JSON text"},
 	}
 }
 
