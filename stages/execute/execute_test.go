@@ -31,7 +31,7 @@ func openSandbox(t *testing.T, attrs map[string]cty.Value) cty.Value {
 
 func config(sb cty.Value, code, test string, timeout cty.Value) cty.Value {
 	return cty.ObjectVal(map[string]cty.Value{
-		"sandbox": sb, "code": cty.StringVal(code), "test": cty.StringVal(test), "timeout": timeout,
+		"sandbox": sb, "code": cty.StringVal(code), "test": cty.StringVal(test), "timeout": timeout, "rerun": cty.NullVal(cty.Number),
 	})
 }
 
@@ -86,8 +86,8 @@ func TestRunBadConfig(t *testing.T) {
 		err  string
 	}{
 		{"bad timeout", config(sb, "", "", cty.StringVal("soon")), `timeout: "soon" is not a positive Go duration`},
-		{"null code", cty.ObjectVal(map[string]cty.Value{"sandbox": sb, "code": cty.NullVal(cty.String), "test": cty.StringVal(""), "timeout": cty.NullVal(cty.String)}), "code: required"},
-		{"not a sandbox", cty.ObjectVal(map[string]cty.Value{"sandbox": cty.NullVal(sandbox.Type), "code": cty.StringVal(""), "test": cty.StringVal(""), "timeout": cty.NullVal(cty.String)}), "sandbox: want a sandbox block reference"},
+		{"null code", cty.ObjectVal(map[string]cty.Value{"sandbox": sb, "code": cty.NullVal(cty.String), "test": cty.StringVal(""), "timeout": cty.NullVal(cty.String), "rerun": cty.NullVal(cty.Number)}), "code: required"},
+		{"not a sandbox", cty.ObjectVal(map[string]cty.Value{"sandbox": cty.NullVal(sandbox.Type), "code": cty.StringVal(""), "test": cty.StringVal(""), "timeout": cty.NullVal(cty.String), "rerun": cty.NullVal(cty.Number)}), "sandbox: want a sandbox block reference"},
 		{"wrong shape", cty.EmptyObjectVal, "config must be a known object"},
 	}
 	for _, c := range cases {
