@@ -137,7 +137,7 @@ func compileExperiment(p *Plan, e *pipelines.Experiment, userBase *hcl.EvalConte
 		if !moreDiags.HasErrors() {
 			if s, err := convert.Convert(v, cty.String); err != nil || s.IsNull() {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid output", Detail: "output must be a directory path (a string).", Subject: e.Output.Range().Ptr()})
-			} else {
+			} else if s.IsKnown() { // unknown when a variable it reads was reported
 				ep.Output = s.AsString()
 			}
 		}

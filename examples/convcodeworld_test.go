@@ -288,6 +288,14 @@ func expectedCalls(t *testing.T, rows []schemas.Turn, run *schemas.Run, class fu
 		execution, verbal := attrs[r.Combination]["execution"], attrs[r.Combination]["verbal"]
 		cfError := p.Compiled == nil || !*p.Compiled
 		cls := class(r.TaskID)
+		if cfError && verbal != "novice" && cls == clsSyntaxFixed && r.Passed {
+			// The compile repair passes every test: the turn ends there.
+			add(r.Combination, "refine_from_compilation_feedback", 1)
+			if r.FeedbackExecution != nil || r.FeedbackVerbal != nil {
+				t.Errorf("%s turn %d: feedback after a passing repair", k, r.Turn)
+			}
+			continue
+		}
 		ends := false
 		if cfError && verbal != "novice" {
 			switch cls {

@@ -123,7 +123,7 @@ func TestReferenceCommands(t *testing.T) {
 		t.Errorf("second run:\n%s", again)
 	}
 	plan := ccw(t, nil, 0, append([]string{"plan", "reference.hcl"}, flags...)...)
-	if !strings.Contains(plan, "execute.reference         17      17       0") {
+	if !strings.Contains(plan, "execute.reference         17      17    0       0") {
 		t.Errorf("plan after a run:\n%s", plan)
 	}
 	graph := ccw(t, nil, 0, "graph", "reference.hcl")

@@ -332,10 +332,12 @@ protocol "convcodeworld" {
     }
 
     # Step 5, corrected: a repaired program is executed, so that execution
-    # feedback describes the code the model is shown. The original reads
-    # the previous turn's (then stale) evaluation.
+    # feedback describes the code the model is shown, and a repair that
+    # passes every test ends the turn (as a pass ends the task). The
+    # original reads the previous turn's (then stale) evaluation and goes
+    # on.
     stage "execute" "repaired" {
-      when    = !local.original && let.repair.repaired && !let.repair.ends && combination.execution != "none"
+      when    = !local.original && let.repair.repaired && !let.repair.ends
       sandbox = var.sandbox
       code    = startswith(let.repair.code, let.header) ? let.repair.code : "${let.header}${let.repair.code}"
       test    = task.test
@@ -344,22 +346,25 @@ protocol "convcodeworld" {
     # Step 5: execution feedback: the pass sentinel, every failing test
     # (full), or only the first three listed tests (partial).
     stage "feedback" "execution" {
-      when      = !let.solved && !let.repair.ends && combination.execution != "none"
+      when      = !let.solved && !let.repair.ends && !try(execute.repaired.passed, false) && combination.execution != "none"
       execution = execute.repaired != null ? execute.repaired : prev.execute.code
       coverage  = combination.execution
       visible   = let.visible
     }
 
-    # Which calls the combination makes this turn (§2.2b).
+    # Which calls the combination makes this turn (§2.2b). Corrected: a
+    # repaired program that passes every test ends the turn, as a pass
+    # ends the task.
     stage "let" "plan" {
       value = {
+        done       = let.solved || let.repair.ends || try(execute.repaired.passed, false)
         ef_failing = feedback.execution != null && !try(feedback.execution.passed, true)
         cf_error   = !let.solved && !prev.compile.code.ok
         # Step 7: who speaks. The expert always does; the novice when
         # something failed that they can see (the original's novice with
         # a compile error but a passing partial feedback stays silent).
         simulate = (
-          let.solved || let.repair.ends ? null :
+          let.solved || let.repair.ends || try(execute.repaired.passed, false) ? null :
           combination.verbal == "expert" ? (
             feedback.execution != null && !try(feedback.execution.passed, true) ? "execution_simulate_user_feedback" : "simulate_user_feedback"
           ) :
@@ -391,7 +396,7 @@ protocol "convcodeworld" {
     # Steps 6 and 8: the refine prompt the matrix prescribes.
     stage "let" "refine" {
       value = (
-        let.solved || let.repair.ends ? null :
+        let.plan.done ? null :
         combination.verbal == "none" ? (let.plan.ef_failing ? "refine_from_execution_feedback" : null) :
         let.plan.ef_failing && simulate.user != null ? "refine_from_execution_user_feedback" :
         simulate.user != null ? "refine_from_user_feedback" :

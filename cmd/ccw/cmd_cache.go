@@ -66,6 +66,9 @@ func (c *cacheExplainCmd) Run(e *env) error {
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return fmt.Errorf("explain record: %w", err)
 	}
+	if rec.Address != "" {
+		fmt.Fprintf(e.stdout, "computed by: %s\n", rec.Address)
+	}
 	fmt.Fprintln(e.stdout, "inputs:")
 	for _, p := range rec.Parts {
 		v := p.Value

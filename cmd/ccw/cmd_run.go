@@ -121,7 +121,9 @@ var statusOrder = []struct{ key, label string }{
 func printSummary(e *env, res *engine.Result, plan bool) {
 	t := res.Tasks
 	fmt.Fprintf(e.stdout, "experiment %s: %d tasks from %s (%s)\n", res.Experiment.Name, len(t.IDs), strings.TrimSpace(t.Source+" "+t.Split), shortDigest(t.Digest))
-	if !plan {
+	if !plan && res.Experiment.Named() {
+		printCombinations(e, res)
+	} else if !plan {
 		scored, excluded := 0, 0
 		for _, r := range res.Rows {
 			if r.Excluded {
@@ -158,6 +160,54 @@ func printSummary(e *env, res *engine.Result, plan bool) {
 	}
 	if !plan {
 		fmt.Fprintf(e.stdout, "results: %s\n", filepath.Join(res.OutDir, "turns.parquet"))
+	}
+}
+
+// printCombinations prints, per combination, how many tasks passed at
+// turn 0 and by the last turn, and how many turns ran.
+func printCombinations(e *env, res *engine.Result) {
+	type tally struct{ tasks, first, any, turns int }
+	by := map[string]*tally{}
+	seen := map[string]bool{}
+	for _, r := range res.Rows {
+		if r.Excluded {
+			continue
+		}
+		t := by[r.Combination]
+		if t == nil {
+			t = &tally{}
+			by[r.Combination] = t
+		}
+		k := r.Combination + "\x00" + r.TaskID
+		if !seen[k] {
+			seen[k] = true
+			t.tasks++
+		}
+		if r.Turn > 0 {
+			t.turns++
+		}
+		if r.Passed && r.Turn == 0 {
+			t.first++
+		}
+		if r.Passed && !seen[k+"\x00pass"] {
+			seen[k+"\x00pass"] = true
+			t.any++
+		}
+	}
+	ep := res.Experiment
+	width := 0
+	for _, c := range ep.Combinations {
+		width = max(width, len(c.Label))
+	}
+	fmt.Fprintf(e.stdout, "  %-*s  turn 0  any turn  turns run\n", width, "combination")
+	for _, c := range ep.Combinations {
+		t := by[c.Name]
+		if t == nil || t.tasks == 0 {
+			fmt.Fprintf(e.stdout, "  %-*s  (no rows)\n", width, c.Label)
+			continue
+		}
+		pct := func(n int) float64 { return 100 * float64(n) / float64(t.tasks) }
+		fmt.Fprintf(e.stdout, "  %-*s  %5.1f%%    %5.1f%%  %9d\n", width, c.Label, pct(t.first), pct(t.any), t.turns)
 	}
 }
 
