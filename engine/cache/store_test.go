@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -46,6 +47,7 @@ func TestPutGet(t *testing.T) {
 			if _, ok := s.Get(k); ok {
 				t.Fatal("hit before put")
 			}
+			before := time.Now().Truncate(time.Second)
 			if err := s.Put(k, "ccw.test.v1", data, key("explain")); err != nil {
 				t.Fatal(err)
 			}
@@ -56,8 +58,8 @@ func TestPutGet(t *testing.T) {
 			if !bytes.Equal(e.Data, data) || e.Type != "ccw.test.v1" || e.Size != int64(len(data)) || e.Explain != key("explain") {
 				t.Fatalf("entry %+v", e)
 			}
-			if time.Since(e.Created) > time.Minute {
-				t.Fatalf("created %v", e.Created)
+			if after := time.Now(); e.Created.Before(before) || e.Created.After(after) {
+				t.Fatalf("created %v, not between the put's start %v and end %v", e.Created, before, after)
 			}
 		})
 	}
@@ -182,15 +184,25 @@ func TestKilledWriter(t *testing.T) {
 		for i := 0; ; i++ {
 			data := bytes.Repeat([]byte{byte(i)}, (i%7)*InlineMax/3+1)
 			_ = s.Put(key(fmt.Sprint(i)), "t", data, [32]byte{})
+			if i == 50 {
+				fmt.Println("published") // the parent kills once entries exist
+			}
 		}
 	}
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledWriter$")
 	cmd.Env = append(os.Environ(), "CCW_CACHE_WRITER="+dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(700 * time.Millisecond)
+	// Kill it while it writes, once it has published something.
+	if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
+		t.Fatalf("the writer ended before publishing: %v", err)
+	}
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
 
