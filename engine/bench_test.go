@@ -180,6 +180,30 @@ func sampleHeap(peak *uint64) func() {
 	return func() { close(done); <-finished }
 }
 
+// sampleMetric records the peak of one runtime metric while a walk runs.
+func sampleMetric(name string, peak *uint64) func() {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	s := []metrics.Sample{{Name: name}}
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			if s[0].Value.Kind() == metrics.KindUint64 && s[0].Value.Uint64() > *peak {
+				*peak = s[0].Value.Uint64()
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
 // cpuTime is the user+system CPU time this process has used.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage

@@ -207,7 +207,7 @@ func compileExperiment(p *Plan, e *pipelines.Experiment, userBase *hcl.EvalConte
 		if sp.when != nil {
 			sp.when.fast = planFast(sp.when.Expr, ep, sp)
 		}
-		sp.resource = stageResource(sp)
+		sp.resource, sp.blocking = stageResource(sp)
 	}
 	diags = append(diags, typeCheck(p, ep, hasTurns)...)
 	return ep, diags
@@ -310,17 +310,22 @@ func markShared(ep *ExperimentPlan) {
 
 // stageResource finds the resource a stage uses (a sandbox, a model) when
 // its attribute is a constant reference: the stage then runs in that
-// resource's walker lane.
-func stageResource(sp *StagePlan) stages.Resource {
+// resource's walker lane. usesResource says whether it has a resource
+// attribute at all (one that is not constant leaves the lane unknown).
+func stageResource(sp *StagePlan) (r stages.Resource, usesResource bool) {
 	for _, a := range sp.attrs {
-		if !a.Type.IsCapsuleType() || a.fast == nil || a.fast.constant == cty.NilVal {
+		if !a.Type.IsCapsuleType() || a.Expr == nil {
+			continue
+		}
+		usesResource = true
+		if a.fast == nil || a.fast.constant == cty.NilVal {
 			continue
 		}
 		if r := stages.ResourceOf(a.fast.constant); r != nil {
-			return r
+			return r, true
 		}
 	}
-	return nil
+	return nil, usesResource
 }
 
 // compileCombinations evaluates the combination blocks and selects those

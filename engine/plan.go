@@ -122,6 +122,9 @@ type StagePlan struct {
 	lane dag.Lane
 	// resource is the resource the stage's lane is for, or nil.
 	resource stages.Resource
+	// blocking is set for stages that use a resource (and may wait on
+	// it); the others only compute.
+	blocking bool
 }
 
 // prevDep is one prev.KIND.NAME a turn stage reads: the stage at turn 0

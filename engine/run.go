@@ -63,8 +63,11 @@ type Result struct {
 	// PerStage counts by stage label (StagePlan.Label).
 	PerStage map[string]*StageCount
 	Errors   []*VertexError
-	Rows     []schemas.Turn
-	Calls    []schemas.Call
+	// Rows are the rows of turns.parquet in order, with their address and
+	// outcome only (experiment, combination, stage, task, turn, status,
+	// passed, excluded, exec_key): the whole rows are in the file.
+	Rows  []schemas.Turn
+	Calls []schemas.Call
 	// Turns counts the (task, combination) pairs by the turn their turns
 	// ended at; Undecided those whose next turn could not be decided
 	// (a failed or, in plan mode, uncached stage).
@@ -106,25 +109,22 @@ type run struct {
 	mu        sync.Mutex
 	counts    map[string]*StageCount
 	errs      []*VertexError
-	rows      []rowAt
+	rows      *rowStore
 	calls     []callGroup
 	ended     map[int]int
 	decided   int
 	gates     int
 	taskIndex map[string]int
+	// allCombos and comboNames are every combination's index and name:
+	// where the row of a shared instance goes.
+	allCombos  []int
+	comboNames []string
 }
 
 type sharedKey struct {
 	unit  int32
 	turn  int16
 	stage int16
-}
-
-// rowAt is a row with the position it sorts by.
-type rowAt struct {
-	combo int
-	stage int // turn 0's stages first, then the template's
-	row   schemas.Turn
 }
 
 // callGroup is the model calls of one vertex, kept in order.
@@ -168,19 +168,39 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 	r := &run{plan: plan, ep: ep, opts: opts, tasks: tasks, flights: map[string]*flight{}, counts: res.PerStage,
 		nodes: newNodeTable(), shared: map[sharedKey]dag.ID{}, ended: map[int]int{}}
 	r.prov = provenanceDeps(ep)
+	for i, c := range ep.Combinations {
+		r.allCombos, r.comboNames = append(r.allCombos, i), append(r.comboNames, c.Name)
+	}
+	if r.rows, err = newRowStore(res.OutDir, !opts.DryRun); err != nil {
+		return nil, err
+	}
+	defer r.rows.close()
 	if opts.TurnBarrier {
 		r.barrier = &barrier{turns: ep.Turns, waiting: map[int]int{}, held: map[int][]*node{}}
 	}
-	r.w = dag.NewWalker(opts.Parallelism, r.visit)
+	// Lane 0 is for what only computes (expressions, bookkeeping stages,
+	// turn gates): a few workers per CPU keep it busy without contention.
+	// Each resource has its own lane; stages whose resource is only known
+	// per instance share one more.
+	r.w = dag.NewWalker(max(8, 4*runtime.GOMAXPROCS(0)), r.visit)
 	lanes := map[stages.Resource]dag.Lane{}
+	var unknown *dag.Lane
 	for _, sp := range ep.AllStages() {
-		if sp.resource == nil {
-			continue
+		switch {
+		case sp.resource != nil:
+			if _, ok := lanes[sp.resource]; !ok {
+				lanes[sp.resource] = r.w.AddLane(opts.Parallelism)
+			}
+			sp.lane = lanes[sp.resource]
+		case sp.blocking:
+			if unknown == nil {
+				l := r.w.AddLane(opts.Parallelism)
+				unknown = &l
+			}
+			sp.lane = *unknown
+		default:
+			sp.lane = 0
 		}
-		if _, ok := lanes[sp.resource]; !ok {
-			lanes[sp.resource] = r.w.AddLane(opts.Parallelism)
-		}
-		sp.lane = lanes[sp.resource]
 	}
 	r.instantiate()
 	sum := r.w.Run(ctx)
@@ -418,21 +438,8 @@ func (r *run) collect(res *Result) {
 		}
 		res.Errors = append(res.Errors, ve)
 	}
-	slices.SortFunc(r.rows, func(a, b rowAt) int {
-		switch {
-		case a.combo != b.combo:
-			return a.combo - b.combo
-		case a.row.TaskIndex != b.row.TaskIndex:
-			return int(a.row.TaskIndex - b.row.TaskIndex)
-		case a.row.Turn != b.row.Turn:
-			return int(a.row.Turn - b.row.Turn)
-		}
-		return a.stage - b.stage
-	})
-	res.Rows = make([]schemas.Turn, len(r.rows))
-	for i, ra := range r.rows {
-		res.Rows[i] = ra.row
-	}
+	r.rows.sort()
+	res.Rows = r.rows.slimRows()
 	slices.SortFunc(r.calls, func(a, b callGroup) int {
 		switch {
 		case a.combo != b.combo:
@@ -539,7 +546,7 @@ func hostInfo() map[string]any {
 
 func (r *run) writeOutputs(res *Result) error {
 	dir := res.OutDir
-	if err := schemas.Turns.Write(filepath.Join(dir, "turns.parquet"), res.Rows); err != nil {
+	if err := r.rows.write(filepath.Join(dir, "turns.parquet")); err != nil {
 		return fmt.Errorf("writing results: %w", err)
 	}
 	if len(res.Calls) > 0 {

@@ -216,18 +216,11 @@ func (r *run) addRow(n *node, rower stages.TurnRower) {
 	if n.sp.InTurn {
 		stage += len(r.ep.Stages)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	if n.combo >= 0 {
-		row.Combination = r.ep.Combinations[n.combo].Name
-		r.rows = append(r.rows, rowAt{combo: int(n.combo), stage: stage, row: row})
+		r.rows.add(row, stage, []int{int(n.combo)}, []string{r.ep.Combinations[n.combo].Name})
 		return
 	}
-	for i, c := range r.ep.Combinations {
-		cp := row
-		cp.Combination = c.Name
-		r.rows = append(r.rows, rowAt{combo: i, stage: stage, row: cp})
-	}
+	r.rows.add(row, stage, r.allCombos, r.comboNames)
 }
 
 // addCalls collects the model calls a result records, for calls.parquet.

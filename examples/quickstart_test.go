@@ -127,7 +127,13 @@ func TestQuickstartKillAndResume(t *testing.T) {
 		t.Fatal("a killed run left a turns.parquet behind")
 	}
 
+	if spills, _ := filepath.Glob(filepath.Join(resumed, ".turns.spill-*")); len(spills) != 1 {
+		t.Errorf("the killed run left %d spill files, want its own", len(spills))
+	}
 	log := ccw(t, nil, 0, "run", "quickstart.hcl", "--cache", cache, "--out", resumed, "--json")
+	if spills, _ := filepath.Glob(filepath.Join(resumed, ".turns.spill-*")); len(spills) != 0 {
+		t.Errorf("spill files left after the resumed run: %v", spills)
+	}
 	for _, line := range strings.Split(log, "\n") {
 		var e quickEvent
 		if json.Unmarshal([]byte(line), &e) == nil && e.Event == "ran" && finished[e.Key] {

@@ -57,6 +57,12 @@ variable "prompts" {
   description = "Prompt templates by kind, replacing the built-in ones (prompt_template(kind) shows a built-in one)."
 }
 
+variable "schedule" {
+  type        = string
+  default     = "ccw"
+  description = "ccw (default): a task stops when it passes; original: solved code is re-emitted and executed again every turn, as the original's loop does (fidelity = \"original\" implies it). For comparisons of the two schedules."
+}
+
 variable "cf_repairs" {
   type        = number
   default     = 3
@@ -65,6 +71,8 @@ variable "cf_repairs" {
 
 locals {
   original = var.fidelity == "original"
+  # Solved code goes on and is executed again every turn.
+  rerun = local.original || var.schedule == "original"
   style    = local.original ? "dspy" : "ccw"
   # Prompt templates: the experiment's, else ours in the chosen layout.
   prompt = {
@@ -83,7 +91,7 @@ protocol "convcodeworld" {
   turns       = 10 # the experiment's turns attribute sets another budget
   # A task stops once it passes. The original re-runs solved code every
   # turn instead (flakiness can make it fail again): fidelity = "original".
-  until = local.original ? false : score.turn.passed
+  until = local.rerun ? false : score.turn.passed
 
   # ------------------------------------------------------------------
   # The nine combinations of protocol.md §3, with the original's labels.
@@ -238,8 +246,8 @@ protocol "convcodeworld" {
       value = prev.let.model
     }
 
-    # The original goes on after a pass (fidelity original): a solved task
-    # emits its code unchanged and is executed again.
+    # The original goes on after a pass (schedule or fidelity original): a
+    # solved task emits its code unchanged and is executed again.
     stage "let" "solved" {
       value = prev.score.turn.passed
     }
@@ -458,7 +466,7 @@ protocol "convcodeworld" {
       sandbox = var.sandbox
       code    = let.program
       test    = task.test
-      rerun   = local.original ? turn.index : null
+      rerun   = local.rerun ? turn.index : null
     }
 
     stage "score" "turn" {

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"reflect"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -26,9 +25,20 @@ func (t *Table) Write(path string, rows any) error {
 	if rv.Kind() != reflect.Slice || rv.Type().Elem() != t.typ {
 		return fmt.Errorf("schemas: %s rows must be []%s, got %T", t.Name, t.typ, rows)
 	}
-	rec := t.record(rv)
-	defer rec.Release()
+	i := 0
+	return t.WriteStream(path, func() (any, bool, error) {
+		if i == rv.Len() {
+			return nil, false, nil
+		}
+		i++
+		return rv.Index(i - 1).Interface(), true, nil
+	})
+}
 
+// WriteStream is Write for rows produced one at a time by next (a value
+// of the table's row struct, or a pointer to one; ok false at the end).
+// Memory stays bounded by one row group whatever the number of rows.
+func (t *Table) WriteStream(path string, next func() (row any, ok bool, err error)) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -49,14 +59,36 @@ func (t *Table) Write(path string, rows any) error {
 		f.Close()
 		return fmt.Errorf("schemas: %s: %w", t.Name, err)
 	}
-	for off := int64(0); off < rec.NumRows() || off == 0; off += rowGroup {
-		end := min(off+rowGroup, rec.NumRows())
-		part := rec.NewSlice(off, end)
-		err = w.Write(part)
-		part.Release()
-		if err != nil || end == rec.NumRows() {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, t.schema)
+	defer b.Release()
+	n, wrote := 0, false
+	flush := func() error {
+		rec := b.NewRecordBatch()
+		defer rec.Release()
+		n, wrote = 0, true
+		return w.Write(rec)
+	}
+	for err == nil {
+		var row any
+		var ok bool
+		row, ok, err = next()
+		if err != nil || !ok {
 			break
 		}
+		rv := reflect.Indirect(reflect.ValueOf(row))
+		if rv.Type() != t.typ {
+			err = fmt.Errorf("schemas: %s rows must be %s, got %T", t.Name, t.typ, row)
+			break
+		}
+		for j, c := range t.cols {
+			appendValue(b.Field(j), c, rv.Field(c.index))
+		}
+		if n++; n == rowGroup {
+			err = flush()
+		}
+	}
+	if err == nil && (n > 0 || !wrote) {
+		err = flush() // the last group, or an empty table's schema
 	}
 	if cerr := w.Close(); err == nil {
 		err = cerr
@@ -65,18 +97,6 @@ func (t *Table) Write(path string, rows any) error {
 		return fmt.Errorf("schemas: writing %s: %w", path, err)
 	}
 	return os.Rename(tmp, path)
-}
-
-func (t *Table) record(rv reflect.Value) arrow.RecordBatch {
-	b := array.NewRecordBuilder(memory.DefaultAllocator, t.schema)
-	defer b.Release()
-	for i := 0; i < rv.Len(); i++ {
-		row := rv.Index(i)
-		for j, c := range t.cols {
-			appendValue(b.Field(j), c, row.Field(c.index))
-		}
-	}
-	return b.NewRecordBatch()
 }
 
 // Read reads a table written by Write (or any Parquet file with the same

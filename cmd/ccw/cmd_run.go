@@ -22,6 +22,7 @@ type runFlags struct {
 	Experiment  string `help:"Experiment to run when the file declares several." placeholder:"NAME"`
 	Parallelism int    `default:"256" help:"Stage instances in flight at once (stages bound their own resources further)."`
 	Offline     bool   `help:"Use no network: tasks and model answers must come from the cache."`
+	Fsync       bool   `help:"fsync every cache entry before publishing it, so that even a machine crash loses no finished result (slower: a killed ccw never loses one either way, and a damaged entry only counts as a miss)."`
 	CPUProfile  string `name:"cpuprofile" hidden:"" help:"Write a CPU profile of the run to this file."`
 }
 
@@ -41,7 +42,7 @@ func (f runFlags) walk(e *env, opts engine.RunOptions) (*loaded, *engine.Result,
 		return nil, nil, err
 	}
 	defer l.plan.Close()
-	store, err := cache.Open(f.dir(), cache.Options{})
+	store, err := cache.Open(f.dir(), cache.Options{NoSync: !f.Fsync})
 	if err != nil {
 		return nil, nil, err
 	}
