@@ -84,6 +84,12 @@ variable "fidelity" {
   description = "corrected, or original to reproduce the original's defects (README, fidelity table)."
 }
 
+variable "schedule" {
+  type        = string
+  default     = "ccw"
+  description = "ccw (a task stops when it passes) or original (solved code is executed again every turn), for comparisons."
+}
+
 variable "initial" {
   type        = string
   default     = null
@@ -158,6 +164,7 @@ experiment "convcodeworld" {
   turns        = var.turns
   combinations = var.combinations
   fidelity     = var.fidelity
+  schedule     = var.schedule
   initial      = var.initial
   exclude      = var.exclude
   output       = var.output

@@ -31,7 +31,7 @@ type bcbTask struct {
 	ID, Instruct, Complete, Canonical, CodePrompt string
 }
 
-func loadBCB(t *testing.T, hardOnly bool) []bcbTask {
+func loadBCB(t testing.TB, hardOnly bool) []bcbTask {
 	t.Helper()
 	dir := testenv.SharedData(t)
 	f, err := os.Open(filepath.Join(dir, "bigcodebench", "BigCodeBench-v0.1.0_hf.jsonl.gz"))
@@ -68,6 +68,35 @@ func loadBCB(t *testing.T, hardOnly bool) []bcbTask {
 			Canonical: r["canonical_solution"], CodePrompt: r["code_prompt"]})
 	}
 	return out
+}
+
+// bcbLine is one record of the BigCodeBench file, raw.
+type bcbLine struct{ id, raw string }
+
+// bcbLines reads the raw records of the v0.1.0_hf file.
+func bcbLines(dir string) ([]bcbLine, error) {
+	f, err := os.Open(filepath.Join(dir, "bigcodebench", "BigCodeBench-v0.1.0_hf.jsonl.gz"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, err
+	}
+	var out []bcbLine
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var r struct {
+			ID string `json:"task_id"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, err
+		}
+		out = append(out, bcbLine{id: r.ID, raw: sc.Text()})
+	}
+	return out, sc.Err()
 }
 
 // Behaviour classes of the scripted coder, by a task's instruct prompt.

@@ -24,6 +24,7 @@ type runFlags struct {
 	Offline     bool   `help:"Use no network: tasks and model answers must come from the cache."`
 	Fsync       bool   `help:"fsync every cache entry before publishing it, so that even a machine crash loses no finished result (slower: a killed ccw never loses one either way, and a damaged entry only counts as a miss)."`
 	CPUProfile  string `name:"cpuprofile" hidden:"" help:"Write a CPU profile of the run to this file."`
+	TurnBarrier bool   `name:"turn-barrier" hidden:"" help:"Hold every task's next turn until the current turn of every task has ended (the original's schedule, for comparisons)."`
 }
 
 type runCmd struct {
@@ -61,6 +62,7 @@ func (f runFlags) walk(e *env, opts engine.RunOptions) (*loaded, *engine.Result,
 		defer pprof.StopCPUProfile()
 	}
 	opts.Experiment, opts.Cache, opts.Parallelism, opts.Offline, opts.Version = f.Experiment, store, f.Parallelism, f.Offline, version
+	opts.TurnBarrier = f.TurnBarrier
 	res, err := engine.Run(ctx, l.plan, opts)
 	if err != nil {
 		l.printRunError(e.stderr, err)
