@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ccw-dev/ccw/schemas"
 )
@@ -56,6 +58,10 @@ func ccw(t *testing.T, env []string, wantCode int, args ...string) string {
 	}
 	if code != wantCode {
 		t.Fatalf("ccw %s: exit %d, want %d\n%s", strings.Join(args, " "), code, wantCode, out.String())
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && testing.Verbose() {
+		t.Logf("ccw %s: peak RSS %d MiB, CPU %s", args[0], ru.Maxrss/1024,
+			time.Duration(ru.Utime.Nano()+ru.Stime.Nano()).Round(time.Millisecond))
 	}
 	return out.String()
 }
