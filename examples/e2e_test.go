@@ -3,6 +3,7 @@
 package examples_test
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"github.com/ccw-dev/ccw/internal/testenv"
@@ -73,4 +74,33 @@ func readTurns(t *testing.T, path string) []schemas.Turn {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// killAfter runs ccw with args and kills it with SIGKILL as soon as done
+// says so of a line of its stderr (the --json progress); it fails the
+// test if the run ends first.
+func killAfter(t *testing.T, args []string, done func(line []byte) bool) {
+	t.Helper()
+	cmd := exec.Command(ccwBin, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	sc.Buffer(make([]byte, 1<<20), 1<<22)
+	killed := false
+	for sc.Scan() {
+		if done(sc.Bytes()) {
+			cmd.Process.Signal(syscall.SIGKILL)
+			killed = true
+			break
+		}
+	}
+	cmd.Wait()
+	if !killed {
+		t.Fatal("the run ended before it could be killed")
+	}
 }

@@ -19,7 +19,7 @@
 
 variable "timeout" {
   type    = string
-  default = "3s"
+  default = "6s"
 }
 
 variable "turns" {

@@ -1,18 +1,16 @@
 package examples_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"syscall"
 	"testing"
 
+	"github.com/ccw-dev/ccw/internal/testenv"
 	"github.com/ccw-dev/ccw/schemas"
 )
 
@@ -42,7 +40,7 @@ func TestQuickstart(t *testing.T) {
 		t.Errorf("run:\n%s", log)
 	}
 	report := ccw(t, nil, 0, "report", out)
-	golden(t, "testdata/quickstart.report.golden", report)
+	testenv.Golden(t, "testdata/quickstart.report.golden", report, *update)
 
 	rows := readTurns(t, filepath.Join(out, "turns.parquet"))
 	// The protocol's shape: turn 0 shared and copied into all nine
@@ -98,31 +96,14 @@ func TestQuickstartKillAndResume(t *testing.T) {
 	ccw(t, nil, 0, "run", "quickstart.hcl", "--cache", filepath.Join(dir, "cache-full"), "--out", full)
 
 	cache := filepath.Join(dir, "cache")
-	cmd := exec.Command(ccwBin, "run", "quickstart.hcl", "--cache", cache, "--out", resumed, "--json")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	finished := map[string]bool{} // keys of executions that finished
-	sc := bufio.NewScanner(stderr)
-	sc.Buffer(make([]byte, 1<<20), 1<<22)
-	for sc.Scan() {
+	finished := map[string]bool{} // keys of executions of later turns that finished
+	killAfter(t, []string{"run", "quickstart.hcl", "--cache", cache, "--out", resumed, "--json"}, func(line []byte) bool {
 		var e quickEvent
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Event == "ran" && strings.HasPrefix(e.Stage, "execute.") && e.Turn > 0 {
+		if json.Unmarshal(line, &e) == nil && e.Event == "ran" && strings.HasPrefix(e.Stage, "execute.") && e.Turn > 0 {
 			finished[e.Key] = true
-			if len(finished) == 8 {
-				cmd.Process.Signal(syscall.SIGKILL)
-				break
-			}
 		}
-	}
-	cmd.Wait()
-	if len(finished) != 8 {
-		t.Fatalf("the run ended after %d executions of later turns, before it could be killed", len(finished))
-	}
+		return len(finished) == 8
+	})
 	if _, err := os.Stat(filepath.Join(resumed, "turns.parquet")); err == nil {
 		t.Fatal("a killed run left a turns.parquet behind")
 	}
@@ -151,26 +132,6 @@ func TestQuickstartKillAndResume(t *testing.T) {
 		}
 	}
 	sameFile(t, filepath.Join(full, "metrics.parquet"), filepath.Join(resumed, "metrics.parquet"))
-}
-
-// golden compares got with a golden file; -update rewrites it.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs (go test -update rewrites it):\n--- got ---\n%s", path, got)
-	}
 }
 
 // TestQuickstartOriginal runs the quickstart with fidelity = "original" on

@@ -1,14 +1,11 @@
 package examples_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -51,30 +48,14 @@ func TestReferenceKillAndResume(t *testing.T) {
 	}
 
 	cache := filepath.Join(dir, "cache")
-	cmd := exec.Command(ccwBin, "run", "reference.hcl", "--cache", cache, "--out", resumed, "--json")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	finished := map[string]bool{}
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
+	killAfter(t, []string{"run", "reference.hcl", "--cache", cache, "--out", resumed, "--json"}, func(line []byte) bool {
 		var e event
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Event == "ran" && e.Stage == "execute.reference" {
+		if json.Unmarshal(line, &e) == nil && e.Event == "ran" && e.Stage == "execute.reference" {
 			finished[e.Task] = true
-			if len(finished) == 6 {
-				cmd.Process.Signal(syscall.SIGKILL)
-				break
-			}
 		}
-	}
-	cmd.Wait()
-	if len(finished) != 6 {
-		t.Fatalf("the run ended after %d executions, before it could be killed", len(finished))
-	}
+		return len(finished) == 6
+	})
 	if _, err := os.Stat(filepath.Join(resumed, "turns.parquet")); err == nil {
 		t.Fatal("a killed run left a turns.parquet behind")
 	}

@@ -96,13 +96,36 @@ func (p *Parser) LoadSource(filename string, src []byte) (*Config, hcl.Diagnosti
 	content, moreDiags := file.Body.Content(schema)
 	diags = append(diags, moreDiags...)
 
+	diags = append(diags, p.decodeBlocks(content, cfg, func(block *hcl.Block) hcl.Diagnostics {
+		switch block.Type {
+		case "tasks":
+			cfg.Tasks[block.Labels[0]] = &Tasks{Name: block.Labels[0], Body: block.Body, DeclRange: block.DefRange}
+		case "experiment":
+			e, diags := p.decodeExperiment(block, cfg)
+			cfg.Experiments = append(cfg.Experiments, e)
+			return diags
+		default:
+			cfg.Resources[block.Type][block.Labels[0]] = &Resource{Type: block.Type, Name: block.Labels[0], Body: block.Body, DeclRange: block.DefRange}
+		}
+		return nil
+	})...)
+	diags = append(diags, p.checkReferences(cfg)...)
+	return cfg, diags
+}
+
+// decodeBlocks decodes the top-level blocks of a file: it checks every
+// named block's label (valid, not a duplicate: the first declaration
+// stands), decodes variable and locals blocks, and hands the others to
+// other.
+func (p *Parser) decodeBlocks(content *hcl.BodyContent, cfg *Config, other func(*hcl.Block) hcl.Diagnostics) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	seen := map[string]hcl.Range{} // "type.name" -> first declaration
 	for _, block := range content.Blocks {
 		if block.Type != "locals" {
 			nameDiags := checkName(block, seen)
 			diags = append(diags, nameDiags...)
 			if nameDiags.HasErrors() {
-				continue // the first declaration stands
+				continue
 			}
 		}
 		switch block.Type {
@@ -114,18 +137,11 @@ func (p *Parser) LoadSource(filename string, src []byte) (*Config, hcl.Diagnosti
 			}
 		case "locals":
 			diags = append(diags, decodeLocals(block, cfg.Locals)...)
-		case "tasks":
-			cfg.Tasks[block.Labels[0]] = &Tasks{Name: block.Labels[0], Body: block.Body, DeclRange: block.DefRange}
-		case "experiment":
-			e, moreDiags := p.decodeExperiment(block, cfg)
-			diags = append(diags, moreDiags...)
-			cfg.Experiments = append(cfg.Experiments, e)
 		default:
-			cfg.Resources[block.Type][block.Labels[0]] = &Resource{Type: block.Type, Name: block.Labels[0], Body: block.Body, DeclRange: block.DefRange}
+			diags = append(diags, other(block)...)
 		}
 	}
-	diags = append(diags, p.checkReferences(cfg)...)
-	return cfg, diags
+	return diags
 }
 
 // checkName validates a block's name label and reports duplicates.

@@ -119,46 +119,26 @@ func (p *Parser) loadProtocolFile(filename string, src []byte, includer *Config)
 	}})
 	diags = append(diags, moreDiags...)
 	var proto *Protocol
-	seen := map[string]hcl.Range{}
-	for _, block := range content.Blocks {
-		if block.Type != "locals" {
-			nameDiags := checkName(block, seen)
-			diags = append(diags, nameDiags...)
-			if nameDiags.HasErrors() {
-				continue
+	diags = append(diags, p.decodeBlocks(content, cfg, func(block *hcl.Block) hcl.Diagnostics {
+		if proto != nil {
+			return hcl.Diagnostics{{
+				Severity: hcl.DiagError, Summary: "Several protocol blocks",
+				Detail:  fmt.Sprintf("A protocol file declares one protocol; %q was declared first at %s.", proto.Name, proto.DeclRange),
+				Subject: block.DefRange.Ptr(),
+			}}
+		}
+		pc, diags := block.Body.Content(protocolSchema)
+		body, moreDiags := p.decodeBody(pc, cfg, "protocol", block.Labels[0])
+		diags = append(diags, moreDiags...)
+		body.DeclRange = block.DefRange
+		proto = &Protocol{Name: block.Labels[0], File: cfg, Body: body, DeclRange: block.DefRange}
+		if a, ok := pc.Attributes["description"]; ok {
+			if v, d := a.Expr.Value(nil); !d.HasErrors() && v.Type() == cty.String && !v.IsNull() {
+				proto.Description = v.AsString()
 			}
 		}
-		switch block.Type {
-		case "variable":
-			v, moreDiags := p.decodeVariable(block)
-			diags = append(diags, moreDiags...)
-			if v != nil {
-				cfg.Variables[v.Name] = v
-			}
-		case "locals":
-			diags = append(diags, decodeLocals(block, cfg.Locals)...)
-		case "protocol":
-			if proto != nil {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError, Summary: "Several protocol blocks",
-					Detail:  fmt.Sprintf("A protocol file declares one protocol; %q was declared first at %s.", proto.Name, proto.DeclRange),
-					Subject: block.DefRange.Ptr(),
-				})
-				continue
-			}
-			pc, moreDiags := block.Body.Content(protocolSchema)
-			diags = append(diags, moreDiags...)
-			body, moreDiags := p.decodeBody(pc, cfg, "protocol", block.Labels[0])
-			diags = append(diags, moreDiags...)
-			body.DeclRange = block.DefRange
-			proto = &Protocol{Name: block.Labels[0], File: cfg, Body: body, DeclRange: block.DefRange}
-			if a, ok := pc.Attributes["description"]; ok {
-				if v, d := a.Expr.Value(nil); !d.HasErrors() && v.Type() == cty.String && !v.IsNull() {
-					proto.Description = v.AsString()
-				}
-			}
-		}
-	}
+		return diags
+	})...)
 	if proto == nil {
 		return nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError, Summary: "No protocol block",
