@@ -228,8 +228,7 @@ func runProtocolSweep(b *testing.B, n int, schedule string, barrier bool) sweepO
 	start := time.Now()
 	if path := os.Getenv("CCW_BENCH_HEAPPROF"); path != "" && schedule == "ccw" {
 		runtime.MemProfileRate = 64 << 10
-		var after time.Duration
-		fmt.Sscan(os.Getenv("CCW_BENCH_HEAPPROF_AFTER"), &after)
+		after, _ := time.ParseDuration(os.Getenv("CCW_BENCH_HEAPPROF_AFTER"))
 		go func() {
 			time.Sleep(after)
 			f, err := os.Create(path)

@@ -61,7 +61,9 @@ func (p *Parser) protocolFor(attr *hcl.Attribute, cfg *Config) (*Protocol, hcl.D
 	if isPath {
 		filename = ref
 		if !filepath.IsAbs(ref) {
-			filename = filepath.Join(cfg.Dir, ref)
+			// Relative to the including file, as the user named it (so
+			// that diagnostics show the short path).
+			filename = filepath.Join(filepath.Dir(cfg.Path), ref)
 		}
 		key = "file:" + filename
 	}
