@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ccw-dev/ccw/engine"
-	"github.com/ccw-dev/ccw/engine/cache"
+	"github.com/ccw-dev/ccw/engine/shard"
 )
 
 type runFlags struct {
@@ -22,6 +22,7 @@ type runFlags struct {
 	Experiment  string `help:"Experiment to run when the file declares several." placeholder:"NAME"`
 	Parallelism int    `default:"256" help:"Stage instances in flight at once (stages bound their own resources further)."`
 	Offline     bool   `help:"Use no network: tasks and model answers must come from the cache."`
+	Shard       string `help:"Run one shard of the tasks: INDEX/COUNT, INDEX from 0 (e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT). Results go to OUTPUT/shard-INDEX-of-COUNT unless --out says otherwise; ccw merge joins them." placeholder:"I/N"`
 	CPUProfile  string `name:"cpuprofile" hidden:"" help:"Write a CPU profile of the run to this file."`
 }
 
@@ -31,17 +32,24 @@ type runCmd struct {
 	JSON bool   `name:"json" help:"Progress as JSON lines on stderr."`
 }
 
-func datasetDir(c cacheFlag) string { return filepath.Join(c.dir(), "datasets") }
+func datasetDir(c cacheFlag) string { return filepath.Join(c.localDir(), "datasets") }
 
 // walk loads the file, opens the cache and runs the engine with opts
 // completed from the flags; the caller renders the result.
 func (f runFlags) walk(e *env, opts engine.RunOptions) (*loaded, *engine.Result, error) {
+	if f.Shard != "" {
+		sh, err := shard.Parse(f.Shard)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts.Shard = sh
+	}
 	l, err := load(e, f.loadFlags, datasetDir(f.cacheFlag))
 	if err != nil {
 		return nil, nil, err
 	}
 	defer l.plan.Close()
-	store, err := cache.Open(f.dir(), cache.Options{})
+	store, err := f.open()
 	if err != nil {
 		return nil, nil, err
 	}
