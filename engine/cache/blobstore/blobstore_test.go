@@ -30,7 +30,7 @@ type backendCase struct {
 	// posix backend checks the precondition, then writes: two writers in
 	// the same instant may both succeed, the last one staying whole.
 	atomic bool
-	open func(t *testing.T) (a, b cache.Backend, damage func(name string, data []byte))
+	open   func(t *testing.T) (a, b cache.Backend, damage func(name string, data []byte))
 }
 
 func openAt(t *testing.T, location string) cache.Backend {
