@@ -34,9 +34,10 @@ type Merged struct {
 	Metrics []schemas.Metric // nil when the run has no metrics table
 }
 
-// Expand replaces a directory that holds no results but shard-I-of-N
-// directories (what `ccw run --shard` writes under the experiment's
-// output) by those, in index order.
+// Expand replaces a directory that holds no results (no run.json) by the
+// result directories right below it — the shard-I-of-N directories that
+// `ccw run --shard` writes under the experiment's output, or those a
+// launcher named — in name order (Merge orders shards by index).
 func Expand(dirs []string) ([]string, error) {
 	var out []string
 	for _, d := range dirs {
@@ -44,28 +45,16 @@ func Expand(dirs []string) ([]string, error) {
 			out = append(out, d)
 			continue
 		}
-		subs, _ := filepath.Glob(filepath.Join(d, "shard-*-of-*"))
-		var found []string
-		for _, s := range subs {
-			if _, err := os.Stat(filepath.Join(s, "run.json")); err == nil {
-				found = append(found, s)
-			}
-		}
+		found, _ := filepath.Glob(filepath.Join(d, "*", "run.json"))
 		if len(found) == 0 {
-			return nil, fmt.Errorf("%s holds no results (no run.json) and no shard-I-of-N directories", d)
+			return nil, fmt.Errorf("%s holds no results: no run.json in it or in a directory below it", d)
 		}
-		sort.Slice(found, func(i, j int) bool { return shardIndex(found[i]) < shardIndex(found[j]) })
-		out = append(out, found...)
+		sort.Strings(found)
+		for _, f := range found {
+			out = append(out, filepath.Dir(f))
+		}
 	}
 	return out, nil
-}
-
-func shardIndex(dir string) int {
-	var i, n int
-	if _, err := fmt.Sscanf(filepath.Base(dir), "shard-%d-of-%d", &i, &n); err != nil {
-		return -1
-	}
-	return i
 }
 
 // ReadPart reads the results of one shard.
