@@ -90,7 +90,7 @@ func TestMerge(t *testing.T) {
 	ids := []string{"t/0", "t/1", "t/2", "t/3", "t/4", "t/5", "t/6", "t/7"}
 	cases := []struct {
 		name   string
-		shards []int                          // which of 3 shards to write
+		shards []int                           // which of 3 shards to write
 		mutate func(index int, r *schemas.Run) // applied to each
 		err    string
 	}{
