@@ -4,20 +4,16 @@
 package examples_test
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	_ "github.com/duckdb/duckdb-go/v2"
-
+	"github.com/ccw-dev/ccw/internal/resultstest"
 	"github.com/ccw-dev/ccw/internal/s3test"
 	"github.com/ccw-dev/ccw/schemas"
 )
@@ -99,7 +95,7 @@ func shardRuns(t *testing.T, work, single string, env []string, cacheArgs func(s
 
 	merged := filepath.Join(work, "merged")
 	ccw(t, nil, 0, "merge", filepath.Join(work, "shards"), "--out", merged)
-	sameTables(t, single, merged)
+	resultstest.SameTables(t, single, merged)
 	if a, b := ccw(t, nil, 0, "report", single), ccw(t, nil, 0, "report", filepath.Join(work, "shards")); a != b {
 		t.Errorf("ccw report of the shards differs from the single run's:\n%s\n---\n%s", b, a)
 	}
@@ -120,7 +116,7 @@ func shardRuns(t *testing.T, work, single string, env []string, cacheArgs func(s
 		}
 	}
 	ccw(t, nil, 0, "merge", filepath.Join(work, "shards"), "--out", merged)
-	sameTables(t, single, merged)
+	resultstest.SameTables(t, single, merged)
 }
 
 // waitEntries polls dir until it holds at least n files (or limit passes)
@@ -134,66 +130,6 @@ func waitEntries(dir string, n int, limit time.Duration) int {
 		}
 	}
 	return found
-}
-
-// sameTables compares the tables of two results directories: the same
-// rows in the same order, timings aside (exec_ms, latency_ms) and the
-// provenance column cached of calls (whether an identical request had
-// already been answered depends on which process asked first). Rows are
-// read by ccw's reader and by DuckDB; metrics.parquet must be the same
-// bytes.
-func sameTables(t *testing.T, want, got string) {
-	t.Helper()
-	wt, gt := readTurns(t, filepath.Join(want, "turns.parquet")), readTurns(t, filepath.Join(got, "turns.parquet"))
-	if len(wt) != len(gt) {
-		t.Fatalf("turns: %d rows, want %d", len(gt), len(wt))
-	}
-	for i := range wt {
-		a, b := wt[i], gt[i]
-		a.ExecMS, b.ExecMS, a.LatencyMS, b.LatencyMS = 0, 0, nil, nil
-		if !reflect.DeepEqual(a, b) {
-			t.Fatalf("turn row %d differs:\n got %+v\nwant %+v", i, b, a)
-		}
-	}
-	wc, err1 := schemas.ReadRows[schemas.Call](schemas.Calls, filepath.Join(want, "calls.parquet"))
-	gc, err2 := schemas.ReadRows[schemas.Call](schemas.Calls, filepath.Join(got, "calls.parquet"))
-	if err1 != nil || err2 != nil {
-		t.Fatal(err1, err2)
-	}
-	if len(wc) != len(gc) {
-		t.Fatalf("calls: %d rows, want %d", len(gc), len(wc))
-	}
-	for i := range wc {
-		a, b := wc[i], gc[i]
-		a.LatencyMS, b.LatencyMS, a.Cached, b.Cached = 0, 0, false, false
-		if a != b {
-			t.Fatalf("call row %d differs:\n got %+v\nwant %+v", i, b, a)
-		}
-	}
-	sameFile(t, filepath.Join(want, "metrics.parquet"), filepath.Join(got, "metrics.parquet"))
-
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for file, exclude := range map[string]string{"turns.parquet": "exec_ms, latency_ms", "calls.parquet": "latency_ms, cached", "metrics.parquet": ""} {
-		sel := func(dir string) string {
-			cols := "*"
-			if exclude != "" {
-				cols = "* EXCLUDE (" + exclude + ")"
-			}
-			return fmt.Sprintf("SELECT %s FROM read_parquet('%s')", cols, filepath.Join(dir, file))
-		}
-		var n int
-		q := fmt.Sprintf("SELECT count(*) FROM ((%s EXCEPT ALL %s) UNION ALL (%s EXCEPT ALL %s))", sel(want), sel(got), sel(got), sel(want))
-		if err := db.QueryRowContext(context.Background(), q).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n != 0 {
-			t.Errorf("DuckDB: %s: %d rows in one run and not the other", file, n)
-		}
-	}
 }
 
 // assertNoSecret fails when a file under dir contains secret.
