@@ -3,7 +3,7 @@
 #   make setup          install what the tests need (Debian python3 libraries, Docker, test image); root
 #   make test           all tests (what CI runs after setup)
 #   make check          gofmt + go vet + tests + validate the examples
-#   make bench          benchmarks that print their ratios
+#   make bench          benchmarks that print their ratios (CacheBackends needs versitygw: make setup)
 #   make fuzz           the fuzz targets, briefly
 
 GO       ?= go
@@ -44,6 +44,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./engine/dag
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./stages/llm
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./stages/sandbox
+	$(GO) test -run '^$$' -bench CacheBackends -benchtime 1x ./examples
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./cmd/ccw
