@@ -3,7 +3,7 @@
 #   make setup          install what the tests need (Debian python3 libraries, Docker, test image); root
 #   make test           all tests (what CI runs after setup)
 #   make check          gofmt + go vet + tests + validate the examples
-#   make bench          benchmarks that print their ratios
+#   make bench          benchmarks that print their ratios (CacheBackends needs versitygw: make setup)
 #   make fuzz           the fuzz targets, briefly
 
 GO       ?= go

@@ -25,8 +25,11 @@
 // For each stage instance it evaluates the when condition (false: not
 // applicable) and the body, derives the cache key from the evaluated
 // configuration (engine/cachekey), and either takes the result from the
-// cache (engine/cache) or runs the stage, with at most one run per key at
-// a time (single-flight). Every instance has a typed Address (experiment,
+// cache (engine/cache: a directory or a shared bucket) or runs the stage,
+// with at most one run per key at a time (single-flight); a key another
+// process stored first is adopted, and a cache that cannot be read fails
+// the instance instead of recomputing it. RunOptions.Shard restricts a run
+// to the tasks of one shard (engine/shard, which also merges shards). Every instance has a typed Address (experiment,
 // combination, stage, task, turn) carried by events, errors, rows and
 // explain records. Results of score stages become rows of turns.parquet,
 // sorted by address; the stage set's metrics become metrics.parquet;

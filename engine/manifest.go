@@ -69,6 +69,12 @@ func (r *run) manifest(res *Result) *schemas.Run {
 		}
 		m.Experiment.Stages = append(m.Experiment.Stages, rs)
 	}
+	if !r.opts.Shard.Whole() {
+		m.Shard = &schemas.RunShard{Index: r.opts.Shard.Index, Count: r.opts.Shard.Count, Tasks: []schemas.RunShardTask{}}
+		for _, u := range r.units {
+			m.Shard.Tasks = append(m.Shard.Tasks, schemas.RunShardTask{ID: r.tasks.IDs[u], Index: int(u)})
+		}
+	}
 	for addr, rp := range r.plan.Resources {
 		m.Resources[addr] = jsonValue(rp.Resource.Identity())
 	}

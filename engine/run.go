@@ -13,6 +13,7 @@ import (
 
 	"github.com/ccw-dev/ccw/engine/cache"
 	"github.com/ccw-dev/ccw/engine/dag"
+	"github.com/ccw-dev/ccw/engine/shard"
 	"github.com/ccw-dev/ccw/schemas"
 	"github.com/ccw-dev/ccw/stages"
 	"github.com/hashicorp/hcl/v2"
@@ -25,8 +26,9 @@ type RunOptions struct {
 	Experiment string
 	// Out overrides the experiment's output directory.
 	Out string
-	// Cache is the store results are read from and written to.
-	Cache *cache.Store
+	// Cache is the store results are read from and written to: a local
+	// directory or a shared bucket (cache.Backend).
+	Cache cache.Backend
 	// Parallelism bounds the vertices in flight per lane (default 256):
 	// each resource a stage uses (a model endpoint, a sandbox) has its own
 	// lane, so a slow endpoint never holds back the sandbox. Stages bound
@@ -45,6 +47,13 @@ type RunOptions struct {
 	Events func(Event)
 	// Version is the ccw version recorded in run.json.
 	Version string
+	// Shard restricts the run to the tasks of one shard (all their turns
+	// and combinations); the zero value runs every task. The tables hold
+	// the shard's rows (task_index stays the task's place in the whole
+	// set), run.json says which shard it is, and without Out the results
+	// go to the shard's own directory under the experiment's output
+	// (shard-I-of-N). shard.Merge joins the shards.
+	Shard shard.Spec
 }
 
 // StageCount counts what happened to the instances of one stage.
@@ -93,6 +102,7 @@ type run struct {
 	ep    *ExperimentPlan
 	opts  RunOptions
 	tasks *stages.TaskSet
+	units []int32 // the tasks this run takes (its shard), by index
 	w     *dag.Walker
 	nodes *nodeTable
 	prov  map[*StagePlan]int // rower stage -> index of the dep supplying row provenance
@@ -152,6 +162,9 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Result, error) {
 	}
 	res := &Result{Experiment: ep, Started: time.Now(), PerStage: map[string]*StageCount{}}
 	res.OutDir = ep.Output
+	if !opts.Shard.Whole() {
+		res.OutDir = filepath.Join(ep.Output, opts.Shard.Dir())
+	}
 	if opts.Out != "" {
 		res.OutDir = opts.Out
 	}
@@ -253,12 +266,15 @@ func (r *run) instantiate() {
 		r.counts[sp.Label] = &StageCount{}
 	}
 	total := 0
-	for u := range r.tasks.IDs {
-		total += r.addTurn(int32(u), 0, nil)
+	for u, id := range r.tasks.IDs {
+		if r.opts.Shard.Has(id) {
+			r.units = append(r.units, int32(u))
+			total += r.addTurn(int32(u), 0, nil)
+		}
 	}
 	per := map[string]int{}
 	bound := 0
-	n := len(r.tasks.IDs)
+	n := len(r.units)
 	for _, sp := range r.ep.AllStages() {
 		c := r.counts[sp.Label]
 		c.Bound = n * r.copies(sp)
@@ -540,6 +556,15 @@ func (r *run) summary(s dag.Summary, res *Result) schemas.RunSummary {
 	return out
 }
 
+// unitIDs are the ids of the tasks this run takes, in order.
+func (r *run) unitIDs() []string {
+	out := make([]string, len(r.units))
+	for i, u := range r.units {
+		out[i] = r.tasks.IDs[u]
+	}
+	return out
+}
+
 func hostInfo() map[string]any {
 	return map[string]any{"go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH, "cpus": runtime.NumCPU()}
 }
@@ -575,7 +600,7 @@ func (r *run) writeMetrics(res *Result, m *schemas.Run) error {
 			stage = sp.Addr // the last one: the turn template's score, when there are turns
 		}
 	}
-	run := stages.MetricsRun{Experiment: r.ep.Name, Turns: r.ep.Turns, Stage: stage, Tasks: r.tasks.IDs}
+	run := stages.MetricsRun{Experiment: r.ep.Name, Turns: r.ep.Turns, Stage: stage, Tasks: r.unitIDs()}
 	for _, c := range r.ep.Combinations {
 		run.Combinations = append(run.Combinations, schemas.RunCombination{Name: c.Name, Label: c.Label})
 	}

@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/ccw-dev/ccw/engine/cache"
 	"github.com/ccw-dev/ccw/engine/cachekey"
 	"github.com/ccw-dev/ccw/engine/dag"
 	"github.com/ccw-dev/ccw/schemas"
@@ -296,7 +298,12 @@ func (r *run) resolve(ctx context.Context, sp *StagePlan, key cachekey.Key, cfg 
 	}()
 
 	digest, _ := key.Digest()
-	if e, ok := r.opts.Cache.Get(digest); ok {
+	e, ok, err := r.opts.Cache.Lookup(digest)
+	if err != nil { // not a miss: recomputing could pay for work that is done
+		f.err = fmt.Errorf("reading the cache: %w", err)
+		return cty.NilVal, EventFailed, f.err
+	}
+	if ok {
 		if v, err := cachekey.Decode(e.Data, sp.Runner.Output()); err == nil {
 			f.val = v
 			r.emit(Event{Kind: EventCached, Addr: addr, Label: sp.Label, Key: string(key)})
@@ -317,7 +324,7 @@ func (r *run) resolve(ctx context.Context, sp *StagePlan, key cachekey.Key, cfg 
 		f.err = err
 		return cty.NilVal, EventFailed, err
 	}
-	if err := r.store(sp, key, cfg, v, addr); err != nil {
+	if v, err = r.store(sp, key, cfg, v, addr); err != nil {
 		f.err = err
 		return cty.NilVal, EventFailed, err
 	}
@@ -336,11 +343,13 @@ func conform(sp *StagePlan, v cty.Value) (cty.Value, error) {
 }
 
 // store writes the result and the explain record of its key, which also
-// names the instance that computed it.
-func (r *run) store(sp *StagePlan, key cachekey.Key, cfg cty.Value, v cty.Value, addr Address) error {
+// names the instance that computed it, and returns the result of the key:
+// v, or the result another process stored first (entries are create-only,
+// so every reader of a key sees one result, whoever computed it).
+func (r *run) store(sp *StagePlan, key cachekey.Key, cfg cty.Value, v cty.Value, addr Address) (cty.Value, error) {
 	data, err := cachekey.Encode(v)
 	if err != nil {
-		return fmt.Errorf("encoding result: %w", err)
+		return cty.NilVal, fmt.Errorf("encoding result: %w", err)
 	}
 	var explain [32]byte
 	if _, rec, err := stageKeyRecord(sp, cfg, true); err == nil && rec != nil {
@@ -352,8 +361,17 @@ func (r *run) store(sp *StagePlan, key cachekey.Key, cfg cty.Value, v cty.Value,
 		}
 	}
 	digest, _ := key.Digest()
-	if err := r.opts.Cache.Put(digest, sp.Runner.CacheType(), data, explain); err != nil {
-		return fmt.Errorf("storing result: %w", err)
+	err = r.opts.Cache.Put(digest, sp.Runner.CacheType(), data, explain)
+	if errors.Is(err, cache.ErrExists) {
+		if e, ok, lerr := r.opts.Cache.Lookup(digest); lerr == nil && ok {
+			if won, derr := cachekey.Decode(e.Data, sp.Runner.Output()); derr == nil {
+				return won, nil
+			}
+		}
+		return v, nil // the entry that won is unreadable here: keep ours
 	}
-	return nil
+	if err != nil {
+		return cty.NilVal, fmt.Errorf("storing result: %w", err)
+	}
+	return v, nil
 }

@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 }
 
 // needPython skips (or fails under CI) without the sandbox's interpreter.
-func needPython(t *testing.T) { testenv.NeedPython(t) }
+func needPython(t testing.TB) { testenv.NeedPython(t) }
 
 // ccw runs the binary; it returns stdout+stderr (the run's log).
 func ccw(t *testing.T, env []string, wantCode int, args ...string) string {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ccw-dev/ccw/internal/resultstest"
 	"github.com/ccw-dev/ccw/schemas"
 	"github.com/ccw-dev/ccw/stages/llm/llmtest"
 )
@@ -45,17 +46,7 @@ func sameResults(t *testing.T, a, b string) {
 // executes and calls anew).
 func sameOutcomes(t *testing.T, a, b string) {
 	t.Helper()
-	ra, rb := readTurns(t, a), readTurns(t, b)
-	if len(ra) != len(rb) {
-		t.Fatalf("%d rows vs %d", len(ra), len(rb))
-	}
-	for i := range ra {
-		x, y := ra[i], rb[i]
-		x.ExecMS, y.ExecMS, x.LatencyMS, y.LatencyMS = 0, 0, nil, nil
-		if !reflect.DeepEqual(x, y) {
-			t.Errorf("row %d differs:\n%+v\n%+v", i, x, y)
-		}
-	}
+	resultstest.SameTurns(t, a, b)
 }
 
 // TestGenerateMock: with no endpoint the example runs on the toy tasks with

@@ -27,6 +27,35 @@ type Run struct {
 	WallSeconds   float64           `json:"wall_seconds"`
 	Summary       RunSummary        `json:"summary"`
 	Host          map[string]any    `json:"host"`
+	// Shard is set in the run.json of one shard of a run (ccw run --shard).
+	Shard *RunShard `json:"shard,omitempty"`
+	// Parts lists the shards a merged run.json was joined from (ccw merge).
+	Parts []RunPart `json:"parts,omitempty"`
+}
+
+// RunShard says which part of a run a shard's results are.
+type RunShard struct {
+	Index int `json:"index" doc:"0-based"`
+	Count int `json:"count"`
+	// Tasks are the shard's tasks, in the order of the whole task set.
+	Tasks []RunShardTask `json:"tasks"`
+}
+
+// RunShardTask is one task of a shard and its place in the whole set.
+type RunShardTask struct {
+	ID    string `json:"id"`
+	Index int    `json:"index" doc:"task_index: position in the selected task set"`
+}
+
+// RunPart is one shard a merged run was joined from.
+type RunPart struct {
+	Index    int            `json:"index"`
+	Dir      string         `json:"dir"`
+	Tasks    int            `json:"tasks"`
+	Started  time.Time      `json:"started"`
+	Finished time.Time      `json:"finished"`
+	Complete bool           `json:"complete"`
+	Host     map[string]any `json:"host"`
 }
 
 // RunExperiment describes the experiment of a run.
@@ -35,7 +64,7 @@ type RunExperiment struct {
 	Tasks RunTasks `json:"tasks"`
 	// Protocol is the protocol the experiment ran (a built-in name or a
 	// path), empty when it declared its own stages.
-	Protocol string `json:"protocol,omitempty"`
+	Protocol string     `json:"protocol,omitempty"`
 	Stages   []RunStage `json:"stages"`
 	Excluded []string   `json:"excluded" doc:"task ids left out of scoring"`
 

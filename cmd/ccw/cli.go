@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/alecthomas/kong"
+
+	"github.com/ccw-dev/ccw/engine/cache"
+	"github.com/ccw-dev/ccw/engine/cache/blobstore"
 )
 
 // exit codes
@@ -25,7 +30,8 @@ type loadFlags struct {
 }
 
 type cacheFlag struct {
-	Cache string `name:"cache" help:"Cache directory (default $CCW_CACHE, else $XDG_CACHE_HOME/ccw or ~/.cache/ccw)." placeholder:"DIR"`
+	Cache      string `name:"cache" help:"Cache directory, or a bucket URL shared by many machines: s3://BUCKET?prefix=P/&endpoint=URL&use_path_style=true (S3-compatible servers), gs://, azblob://, file://. Credentials come from the provider's usual environment (AWS_ACCESS_KEY_ID, ...). Default $CCW_CACHE, else $XDG_CACHE_HOME/ccw or ~/.cache/ccw." placeholder:"DIR|URL"`
+	CacheLocal string `name:"cache-local" help:"Directory of the read-through copy kept in front of a bucket cache (default: under the default cache directory)." placeholder:"DIR"`
 }
 
 func (c cacheFlag) dir() string {
@@ -35,6 +41,10 @@ func (c cacheFlag) dir() string {
 	if d := os.Getenv("CCW_CACHE"); d != "" {
 		return d
 	}
+	return defaultCacheDir()
+}
+
+func defaultCacheDir() string {
 	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
 		return filepath.Join(d, "ccw")
 	}
@@ -44,13 +54,30 @@ func (c cacheFlag) dir() string {
 	return ".ccw-cache"
 }
 
+// localDir is a directory on this machine for what is never shared
+// (downloaded task sets, the read-through copy of a bucket).
+func (c cacheFlag) localDir() string {
+	if d := c.dir(); !blobstore.IsURL(d) {
+		return d
+	}
+	return defaultCacheDir()
+}
+
+// open opens the cache: a directory, or a bucket behind a local copy.
+func (c cacheFlag) open(opt cache.Options) (cache.Backend, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return blobstore.Open(ctx, c.dir(), blobstore.Options{Local: c.CacheLocal, LocalRoot: defaultCacheDir(), Cache: opt})
+}
+
 // cli is the command-line grammar.
 type cli struct {
 	Validate validateCmd `cmd:"" help:"Check a pipeline file and report every problem with its location."`
 	Plan     planCmd     `cmd:"" help:"Show what a run would do: instances per stage, how many are cached."`
 	Run      runCmd      `cmd:"" help:"Run an experiment (resumes from the cache); results go to the output directory."`
 	Graph    graphCmd    `cmd:"" help:"Print the stage graph of an experiment as Graphviz DOT."`
-	Report   reportCmd   `cmd:"" help:"Summarise a results directory."`
+	Report   reportCmd   `cmd:"" help:"Summarise a results directory (or the shard directories of one run)."`
+	Merge    mergeCmd    `cmd:"" help:"Join the results of the shards of one run (ccw run --shard) into the tables a single run writes."`
 	Cache    cacheCmd    `cmd:"" help:"Inspect the cache."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }

@@ -4,9 +4,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/ccw-dev/ccw/engine/cache"
 	"strings"
 
-	"github.com/ccw-dev/ccw/engine/cache"
 	"github.com/ccw-dev/ccw/engine/cachekey"
 )
 
@@ -21,7 +21,7 @@ type cacheExplainCmd struct {
 }
 
 func (c *cacheExplainCmd) Run(e *env) error {
-	store, err := cache.Open(c.dir(), cache.Options{})
+	store, err := c.open(cache.Options{})
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (c *cacheExplainCmd) Run(e *env) error {
 		}
 		switch len(found) {
 		case 0:
-			return fmt.Errorf("no cache entry starts with %q in %s", c.Key, store.Root())
+			return fmt.Errorf("no cache entry starts with %q in %s", c.Key, store.Location())
 		case 2:
 			return fmt.Errorf("prefix %q is ambiguous; give more digits", c.Key)
 		}
@@ -48,9 +48,12 @@ func (c *cacheExplainCmd) Run(e *env) error {
 		return err
 	}
 	d, _ := k.Digest()
-	entry, ok := store.Get(d)
+	entry, ok, err := store.Lookup(d)
+	if err != nil {
+		return err
+	}
 	if !ok {
-		return fmt.Errorf("no valid cache entry for %s in %s", k, store.Root())
+		return fmt.Errorf("no valid cache entry for %s in %s", k, store.Location())
 	}
 	fmt.Fprintf(e.stdout, "key:     %s\ntype:    %s\ncreated: %s\nresult:  %d bytes, sha256:%s\n", k, entry.Type, entry.Created.Format("2006-01-02 15:04:05 MST"), entry.Size, hex.EncodeToString(entry.Result[:]))
 	if !entry.HasExplain() {

@@ -11,27 +11,61 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ccw-dev/ccw/engine/shard"
 	"github.com/ccw-dev/ccw/schemas"
+	"github.com/ccw-dev/ccw/stages/builtin"
 	"github.com/ccw-dev/ccw/stages/score"
 )
 
 type reportCmd struct {
-	Dir               string `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json)." type:"existingdir"`
-	Format            string `default:"text" enum:"text,markdown,json,csv,ids" help:"Output format: text (the original's tables), markdown, json (metric rows and captions), csv (metric rows), or ids (the tasks not passing at turn 0, one a line: an exclusion list for other experiments)."`
-	Cumulative        bool   `help:"Table 1 shows cumulative Pass@1 (a pass at any turn up to i) instead of the original's (a pass at turn i or turn 0)."`
-	ExcludeInitSolved bool   `name:"exclude-init-solved" help:"Recompute MRR and Recall without the tasks solved at turn 0, as the original's exclude_init_solved."`
-	Model             string `help:"Model name for the captions (default: the model of the turn-0 rows)." placeholder:"NAME"`
+	Dirs              []string `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json); or the shard directories of one run (ccw run --shard), or the directory holding them, which are joined as ccw merge joins them." type:"existingdir"`
+	Format            string   `default:"text" enum:"text,markdown,json,csv,ids" help:"Output format: text (the original's tables), markdown, json (metric rows and captions), csv (metric rows), or ids (the tasks not passing at turn 0, one a line: an exclusion list for other experiments)."`
+	Cumulative        bool     `help:"Table 1 shows cumulative Pass@1 (a pass at any turn up to i) instead of the original's (a pass at turn i or turn 0)."`
+	ExcludeInitSolved bool     `name:"exclude-init-solved" help:"Recompute MRR and Recall without the tasks solved at turn 0, as the original's exclude_init_solved."`
+	Model             string   `help:"Model name for the captions (default: the model of the turn-0 rows)." placeholder:"NAME"`
+
+	in *reportInput
+}
+
+// reportInput is what a report is made of: one results directory, or the
+// shards of one run joined in memory.
+type reportInput struct {
+	dir    string // the results directory, or "" for joined shards
+	run    *schemas.Run
+	rows   []schemas.Turn
+	joined []schemas.Metric // the joined shards' metrics
+}
+
+// input reads the results the arguments name.
+func (c *reportCmd) input() (*reportInput, error) {
+	dirs, err := shard.Expand(c.Dirs)
+	if err != nil {
+		return nil, err
+	}
+	if len(dirs) == 1 {
+		in := &reportInput{dir: dirs[0]}
+		if in.rows, err = schemas.ReadRows[schemas.Turn](schemas.Turns, filepath.Join(in.dir, "turns.parquet")); err != nil {
+			return nil, fmt.Errorf("%s is not a ccw results directory: %w", in.dir, err)
+		}
+		if in.run, err = schemas.ReadRun(in.dir); err != nil {
+			return nil, fmt.Errorf("%s is not a ccw results directory: %w", in.dir, err)
+		}
+		return in, nil
+	}
+	m, err := shard.Merge(dirs, builtin.Registry(builtin.Options{}).Metrics)
+	if err != nil {
+		return nil, err
+	}
+	return &reportInput{run: m.Run, rows: m.Turns, joined: m.Metrics}, nil
 }
 
 func (c *reportCmd) Run(e *env) error {
-	rows, err := schemas.ReadRows[schemas.Turn](schemas.Turns, filepath.Join(c.Dir, "turns.parquet"))
+	in, err := c.input()
 	if err != nil {
-		return fmt.Errorf("%s is not a ccw results directory: %w", c.Dir, err)
+		return err
 	}
-	run, err := schemas.ReadRun(c.Dir)
-	if err != nil {
-		return fmt.Errorf("%s is not a ccw results directory: %w", c.Dir, err)
-	}
+	c.in = in
+	rows, run := in.rows, in.run
 	spec := score.SpecFromRun(run)
 	if len(spec.Combinations) == 0 {
 		spec = specFromRows(spec, rows)
@@ -208,20 +242,28 @@ func (c *reportCmd) multiTurn(e *env, run *schemas.Run, spec score.Spec, rows []
 // rows when the file is absent or --exclude-init-solved asks for other
 // numbers; recomputed says which.
 func (c *reportCmd) metrics(spec score.Spec, rows []schemas.Turn) (ms []schemas.Metric, recomputed bool, err error) {
-	path := filepath.Join(c.Dir, "metrics.parquet")
 	if !c.ExcludeInitSolved || spec.ExcludeInitSolved {
-		ms, err = schemas.ReadRows[schemas.Metric](schemas.Metrics, path)
-		if err == nil {
-			return ms, false, nil
+		if c.in.dir == "" && c.in.joined != nil {
+			return c.in.joined, false, nil
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, false, err
+		if c.in.dir != "" {
+			ms, err = schemas.ReadRows[schemas.Metric](schemas.Metrics, filepath.Join(c.in.dir, "metrics.parquet"))
+			if err == nil {
+				return ms, false, nil
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
+				return nil, false, err
+			}
 		}
 	}
 	spec.ExcludeInitSolved = spec.ExcludeInitSolved || c.ExcludeInitSolved
 	ms, err = score.Live(rows, spec)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", filepath.Join(c.Dir, "turns.parquet"), err)
+		where := strings.Join(c.Dirs, ", ")
+		if c.in.dir != "" {
+			where = filepath.Join(c.in.dir, "turns.parquet")
+		}
+		return nil, false, fmt.Errorf("%s: %w", where, err)
 	}
 	return ms, true, nil
 }
@@ -278,6 +320,9 @@ func reportNotes(ms []schemas.Metric, run *schemas.Run, cumulative, recomputed b
 	}
 	if !run.Summary.Complete {
 		notes = append(notes, "the run was incomplete (failed or interrupted stages); run it again to finish")
+	}
+	if sh := run.Shard; sh != nil {
+		notes = append(notes, fmt.Sprintf("these are the %d tasks of shard %d/%d only; give every shard's directory (or ccw merge them) for the whole run.", len(sh.Tasks), sh.Index, sh.Count))
 	}
 	return notes
 }

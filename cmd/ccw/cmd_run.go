@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ccw-dev/ccw/engine/cache"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 	"time"
 
 	"github.com/ccw-dev/ccw/engine"
-	"github.com/ccw-dev/ccw/engine/cache"
+	"github.com/ccw-dev/ccw/engine/shard"
 )
 
 type runFlags struct {
@@ -23,6 +24,7 @@ type runFlags struct {
 	Parallelism int    `default:"256" help:"Stage instances in flight at once (stages bound their own resources further)."`
 	Offline     bool   `help:"Use no network: tasks and model answers must come from the cache."`
 	Fsync       bool   `help:"fsync every cache entry before publishing it, so that even a machine crash loses no finished result (slower: a killed ccw never loses one either way, and a damaged entry only counts as a miss)."`
+	Shard       string `help:"Run one shard of the tasks: INDEX/COUNT, INDEX from 0 (e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT). Results go to OUTPUT/shard-INDEX-of-COUNT unless --out says otherwise; ccw merge joins them." placeholder:"I/N"`
 	CPUProfile  string `name:"cpuprofile" hidden:"" help:"Write a CPU profile of the run to this file."`
 	TurnBarrier bool   `name:"turn-barrier" hidden:"" help:"Hold every task's next turn until the current turn of every task has ended (the original's schedule, for comparisons)."`
 }
@@ -33,17 +35,24 @@ type runCmd struct {
 	JSON bool   `name:"json" help:"Progress as JSON lines on stderr."`
 }
 
-func datasetDir(c cacheFlag) string { return filepath.Join(c.dir(), "datasets") }
+func datasetDir(c cacheFlag) string { return filepath.Join(c.localDir(), "datasets") }
 
 // walk loads the file, opens the cache and runs the engine with opts
 // completed from the flags; the caller renders the result.
 func (f runFlags) walk(e *env, opts engine.RunOptions) (*loaded, *engine.Result, error) {
+	if f.Shard != "" {
+		sh, err := shard.Parse(f.Shard)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts.Shard = sh
+	}
 	l, err := load(e, f.loadFlags, datasetDir(f.cacheFlag))
 	if err != nil {
 		return nil, nil, err
 	}
 	defer l.plan.Close()
-	store, err := cache.Open(f.dir(), cache.Options{NoSync: !f.Fsync})
+	store, err := f.open(cache.Options{NoSync: !f.Fsync})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -97,15 +97,28 @@ func decodeEntry(b []byte) (e Entry, inline bool, err error) {
 
 // Put records result under key: inline when small, otherwise through the
 // CAS (blob first, entry second, so an entry never names a missing blob).
+// Entries are create-only: when key has an entry already, it is kept and
+// Put returns ErrExists (the caller may read the entry that won).
 func (s *Store) Put(key [32]byte, typ string, result []byte, explain [32]byte) error {
-	e := Entry{Type: typ, Result: sha256.Sum256(result), Size: int64(len(result)), Explain: explain, Created: time.Now(), Data: result}
-	inline := len(result) <= InlineMax
+	raw, inline := newEntry(typ, result, explain)
 	if !inline {
 		if _, err := s.PutBlob(result); err != nil {
 			return err
 		}
 	}
-	raw := encodeEntry(e, inline)
+	return s.putRaw(key, raw)
+}
+
+// newEntry encodes the entry of a new result; inline says whether the
+// result is inside it (otherwise it belongs in the CAS).
+func newEntry(typ string, result []byte, explain [32]byte) (raw []byte, inline bool) {
+	e := Entry{Type: typ, Result: sha256.Sum256(result), Size: int64(len(result)), Explain: explain, Created: time.Now(), Data: result}
+	inline = len(result) <= InlineMax
+	return encodeEntry(e, inline), inline
+}
+
+// putRaw publishes an encoded entry whose blob (if any) is stored.
+func (s *Store) putRaw(key [32]byte, raw []byte) error {
 	if err := s.writeFile(acDir, hex.EncodeToString(key[:]), raw); err != nil {
 		return err
 	}
@@ -113,6 +126,13 @@ func (s *Store) Put(key [32]byte, typ string, result []byte, explain [32]byte) e
 		s.ix.add(key, raw)
 	}
 	return nil
+}
+
+// Lookup implements Backend: Get, which never fails for other reasons
+// than absence or damage.
+func (s *Store) Lookup(key [32]byte) (Entry, bool, error) {
+	e, ok := s.Get(key)
+	return e, ok, nil
 }
 
 // Get returns the verified entry for key with its result bytes in Data.

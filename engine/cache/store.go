@@ -78,12 +78,17 @@ func (s *Store) Close() error {
 // Root returns the cache directory.
 func (s *Store) Root() string { return s.root }
 
-// Stats are counters since Open.
-type Stats struct{ Hits, Misses, Corrupt, Writes int64 }
+// Location implements Backend: the cache directory.
+func (s *Store) Location() string { return s.root }
+
+// Stats are counters since Open. Errors counts reads that failed for
+// another reason than absence or damage (a bucket that could not be
+// reached); a local directory has none.
+type Stats struct{ Hits, Misses, Corrupt, Writes, Errors int64 }
 
 // Stats returns the counters.
 func (s *Store) Stats() Stats {
-	return Stats{s.hits.Load(), s.misses.Load(), s.corrupt.Load(), s.writes.Load()}
+	return Stats{Hits: s.hits.Load(), Misses: s.misses.Load(), Corrupt: s.corrupt.Load(), Writes: s.writes.Load()}
 }
 
 func (s *Store) path(kind string, hexd string) string {
@@ -102,7 +107,9 @@ func (s *Store) ensureShard(kind, hexd string) (string, error) {
 	return dir, nil
 }
 
-// writeFile publishes data at kind/hexd atomically.
+// writeFile publishes data at kind/hexd atomically and create-only: when
+// the file exists already (another process or goroutine published it
+// first), it is left alone and the result is ErrExists.
 func (s *Store) writeFile(kind, hexd string, data []byte) error {
 	dir, err := s.ensureShard(kind, hexd)
 	if err != nil {
@@ -121,7 +128,10 @@ func (s *Store) writeFile(kind, hexd string, data []byte) error {
 		werr = cerr
 	}
 	if werr == nil {
-		werr = os.Rename(tmp, filepath.Join(dir, hexd))
+		werr = publish(tmp, filepath.Join(dir, hexd))
+	}
+	if errors.Is(werr, ErrExists) {
+		return werr
 	}
 	if werr != nil {
 		os.Remove(tmp)
@@ -129,6 +139,24 @@ func (s *Store) writeFile(kind, hexd string, data []byte) error {
 	}
 	s.writes.Add(1)
 	return nil
+}
+
+// publish gives the complete temporary file tmp its final name, unless a
+// file has that name already. A hard link is atomic and fails when the
+// name exists; on a file system without hard links the rename replaces
+// the existing file, which is as safe for readers (they see one whole
+// file or the other) but not create-only.
+func publish(tmp, final string) error {
+	err := os.Link(tmp, final)
+	switch {
+	case err == nil:
+		os.Remove(tmp)
+		return nil
+	case errors.Is(err, fs.ErrExist):
+		os.Remove(tmp)
+		return ErrExists
+	}
+	return os.Rename(tmp, final)
 }
 
 // PutBlob stores data in the CAS and returns its digest. Storing bytes
@@ -139,7 +167,10 @@ func (s *Store) PutBlob(data []byte) ([32]byte, error) {
 	if fi, err := os.Stat(s.path(casDir, hexd)); err == nil && fi.Size() == int64(len(data)) {
 		return d, nil
 	}
-	return d, s.writeFile(casDir, hexd, data)
+	if err := s.writeFile(casDir, hexd, data); err != nil && !errors.Is(err, ErrExists) {
+		return d, err
+	}
+	return d, nil
 }
 
 // GetBlob returns the CAS blob with digest d after checking its hash. A
@@ -167,12 +198,9 @@ func (s *Store) HasBlob(d [32]byte) bool {
 // FindKeys returns the action keys (64 hex digits) that start with prefix,
 // for commands that accept an abbreviated key. At most limit are returned.
 func (s *Store) FindKeys(prefix string, limit int) ([]string, error) {
-	prefix = strings.ToLower(strings.TrimPrefix(prefix, "sha256:"))
-	if len(prefix) < 2 {
-		return nil, fmt.Errorf("cache: key prefix %q is too short (need at least 2 hex digits)", prefix)
-	}
-	if _, err := hex.DecodeString(prefix[:2]); err != nil {
-		return nil, fmt.Errorf("cache: key prefix %q is not hexadecimal", prefix)
+	prefix, err := keyPrefix(prefix)
+	if err != nil {
+		return nil, err
 	}
 	entries, err := os.ReadDir(filepath.Join(s.root, acDir, prefix[:2]))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -190,6 +218,19 @@ func (s *Store) FindKeys(prefix string, limit int) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// keyPrefix normalises an abbreviated key: lower case, no "sha256:",
+// at least two hex digits.
+func keyPrefix(prefix string) (string, error) {
+	prefix = strings.ToLower(strings.TrimPrefix(prefix, "sha256:"))
+	if len(prefix) < 2 {
+		return "", fmt.Errorf("cache: key prefix %q is too short (need at least 2 hex digits)", prefix)
+	}
+	if _, err := hex.DecodeString(prefix[:2]); err != nil {
+		return "", fmt.Errorf("cache: key prefix %q is not hexadecimal", prefix)
+	}
+	return prefix, nil
 }
 
 // readSmallFile reads a whole file with plain system calls: os.ReadFile

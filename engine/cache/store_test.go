@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -134,11 +136,15 @@ func TestConcurrentWritersOneKey(t *testing.T) {
 	k := key("same")
 	data := bytes.Repeat([]byte("q"), InlineMax*2)
 	var wg sync.WaitGroup
+	var created atomic.Int32
 	for i := 0; i < 16; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.Put(k, "t", data, [32]byte{}); err != nil {
+			switch err := s.Put(k, "t", data, [32]byte{}); {
+			case err == nil:
+				created.Add(1)
+			case !errors.Is(err, ErrExists):
 				t.Error(err)
 			}
 			if e, ok := s.Get(k); !ok || !bytes.Equal(e.Data, data) {
@@ -147,6 +153,9 @@ func TestConcurrentWritersOneKey(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	if created.Load() != 1 {
+		t.Fatalf("%d writers created the entry, want 1 (create-only)", created.Load())
+	}
 	leftovers, _ := filepath.Glob(filepath.Join(s.Root(), "*", "*", ".tmp-*"))
 	if len(leftovers) != 0 {
 		t.Fatalf("temp files left: %v", leftovers)

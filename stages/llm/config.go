@@ -39,7 +39,8 @@ type Config struct {
 	Provider string
 	Name     string
 	Revision string
-	BaseURL  string
+	BaseURL  string   // the first of BaseURLs
+	BaseURLs []string // replicas of the model, tried by fewest requests outstanding
 	APIKey   string
 
 	Endpoint, Deployment, APIVersion string // azure
@@ -122,6 +123,39 @@ func (a *attrs) str(name string) string {
 		return v.AsString()
 	}
 	return ""
+}
+
+// urls reads a string or a list of strings.
+func (a *attrs) urls(name string) []string {
+	if a.v.IsNull() || !a.v.Type().IsObjectType() || !a.v.Type().HasAttribute(name) {
+		return nil
+	}
+	v := a.v.GetAttr(name)
+	if v.IsNull() {
+		return nil
+	}
+	if !v.IsWhollyKnown() {
+		a.fail(name, "value is not known before the run")
+		return nil
+	}
+	if v.Type() == cty.String {
+		return []string{v.AsString()}
+	}
+	l, err := convert.Convert(v, cty.List(cty.String))
+	if err != nil || l.LengthInt() == 0 {
+		a.fail(name, "want a URL or a non-empty list of URLs")
+		return nil
+	}
+	var out []string
+	for it := l.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if e.IsNull() {
+			a.fail(name, "null element")
+			continue
+		}
+		out = append(out, e.AsString())
+	}
+	return out
 }
 
 func (a *attrs) optStr(name string) *string {
@@ -207,7 +241,10 @@ func parseConfig(block string, v cty.Value) (Config, error) {
 		a.fail("name", "required: the model name")
 	}
 	c.Revision = a.str("revision")
-	c.BaseURL = a.str("base_url")
+	c.BaseURLs = a.urls("base_url")
+	if len(c.BaseURLs) > 0 {
+		c.BaseURL = c.BaseURLs[0]
+	}
 	c.APIKey = a.str("api_key")
 	c.Endpoint, c.Deployment = a.str("endpoint"), a.str("deployment")
 	c.APIVersion = a.str("api_version")
@@ -283,10 +320,14 @@ func checkProvider(a *attrs, c *Config) {
 		if c.Deployment == "" {
 			a.fail("deployment", "required for azure")
 		}
+		if len(c.BaseURLs) > 1 {
+			a.fail("base_url", "azure takes one endpoint")
+		}
 		if c.Endpoint == "" {
 			c.Endpoint = c.BaseURL
 		}
 		c.BaseURL = c.Endpoint
+		c.BaseURLs = []string{c.Endpoint}
 	case ProviderOpenAICompatible:
 		if c.BaseURL == "" {
 			a.fail("base_url", "required for openai_compatible")
@@ -294,16 +335,22 @@ func checkProvider(a *attrs, c *Config) {
 	default:
 		if c.BaseURL == "" {
 			c.BaseURL = defaultBaseURL[c.Provider]
+			c.BaseURLs = []string{c.BaseURL}
 		}
 	}
 	if len(c.Mock) > 0 || c.MockDefault != nil {
 		a.fail("mock", "only the mock provider takes a mock script")
 	}
-	if c.BaseURL != "" {
-		u, err := url.Parse(c.BaseURL)
+	seen := map[string]bool{}
+	for _, b := range c.BaseURLs {
+		u, err := url.Parse(b)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			a.fail("base_url", "want an http(s) URL, got %q", redactURL(c.BaseURL))
+			a.fail("base_url", "want an http(s) URL, got %q", redactURL(b))
 		}
+		if seen[b] {
+			a.fail("base_url", "%q is listed twice", redactURL(b))
+		}
+		seen[b] = true
 	}
 	if c.BudgetUSD != nil && c.PriceIn == nil && c.PriceOut == nil {
 		if _, ok := lookupPrice(c.Provider, c.Name); !ok {

@@ -155,7 +155,8 @@ func TestClassify(t *testing.T) {
 			defer srv.Close()
 			srv.Push(tt.fault)
 			m := open(t, srv, map[string]cty.Value{"max_retries": cty.NumberIntVal(0)})
-			_, err := m.provider().send(t.Context(), mustPrepare(t, m))
+			m.providers()
+			_, err := m.pool.reps[0].prov.send(t.Context(), mustPrepare(t, m))
 			if err == nil {
 				t.Fatal("no error")
 			}

@@ -3,7 +3,9 @@
 // openai_compatible and mock) and, behind Model.Do, everything a call goes
 // through: the canonical request and its sub-store key (so nothing is paid
 // for twice and `--offline` replays need no network), single-flight of
-// identical requests, the per-run budget in dollars or tokens, per-endpoint
+// identical requests, the per-run budget in dollars or tokens, replicas (a
+// base_url list: calls to the one with the fewest requests outstanding, a
+// failing one rested and retried later; replicas.go), per-endpoint
 // concurrency with additive-increase/multiplicative-decrease on 429s,
 // requests- and tokens-per-minute buckets, request timeouts, bounded
 // retries with jittered exponential back-off that honour Retry-After, typed

@@ -101,13 +101,15 @@ func maskKey(k string) string {
 // redactor removes credentials from text meant for humans.
 type redactor struct {
 	key      string
-	userinfo string
+	userinfo []string
 }
 
 func newRedactor(c Config) redactor {
 	r := redactor{key: c.APIKey}
-	if u, err := url.Parse(c.BaseURL); err == nil && u.User != nil {
-		r.userinfo = u.User.String()
+	for _, b := range append([]string{c.BaseURL}, c.BaseURLs...) {
+		if u, err := url.Parse(b); err == nil && u.User != nil {
+			r.userinfo = append(r.userinfo, u.User.String())
+		}
 	}
 	return r
 }
@@ -116,8 +118,10 @@ func (r redactor) clean(s string) string {
 	if len(r.key) >= 4 {
 		s = strings.ReplaceAll(s, r.key, maskKey(r.key))
 	}
-	if r.userinfo != "" {
-		s = strings.ReplaceAll(s, r.userinfo, "REDACTED")
+	for _, ui := range r.userinfo {
+		if ui != "" {
+			s = strings.ReplaceAll(s, ui, "REDACTED")
+		}
 	}
 	return s
 }

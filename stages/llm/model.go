@@ -20,12 +20,10 @@ type Model struct {
 	id    identity
 	price Price
 	red   redactor
-	lim   *limiter
+	pool  *pool
 
 	flight singleflight.Group
 	once   sync.Once
-	prov   provider
-	provEr error
 
 	mu    sync.Mutex
 	stats Stats
@@ -40,13 +38,24 @@ type Stats struct {
 	Sent        int     // requests that reached the provider and were answered
 	Retries     int     // failed attempts that were retried
 	Throttles   int     // 429 answers
-	Limit       float64 // current concurrency limit (AIMD)
+	Limit       float64 // current concurrency limit (AIMD), summed over the replicas
+	Replicas    []ReplicaStats
 	SpentUSD    float64 // cost of the answers paid for in this run
 	SpentTokens int64   // tokens (in + out) paid for in this run
 }
 
 func newModel(c Config) (*Model, error) {
-	m := &Model{cfg: c, id: identityOf(c), red: newRedactor(c), lim: newLimiter(c.Concurrency, c.RPM, c.TPM)}
+	m := &Model{cfg: c, id: identityOf(c), red: newRedactor(c)}
+	urls := c.BaseURLs
+	if len(urls) == 0 {
+		urls = []string{c.BaseURL} // the mock
+	}
+	var reps []*replica
+	for _, u := range urls {
+		reps = append(reps, &replica{url: redactURL(u), base: u, lim: newLimiter(c.Concurrency, c.RPM, c.TPM),
+			stats: ReplicaStats{URL: redactURL(u)}})
+	}
+	m.pool = newPool(reps)
 	m.price, _ = lookupPrice(c.Provider, c.Name)
 	if c.PriceIn != nil {
 		m.price.In = *c.PriceIn
@@ -60,7 +69,7 @@ func newModel(c Config) (*Model, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.prov = p
+		reps[0].prov = p
 	}
 	return m, nil
 }
@@ -77,8 +86,10 @@ func (m *Model) Identity() cty.Value { return m.id.value() }
 
 // Close implements stages.Resource.
 func (m *Model) Close() error {
-	if p, ok := m.prov.(*openaiProvider); ok {
-		p.close()
+	for _, r := range m.pool.reps {
+		if p, ok := r.prov.(*openaiProvider); ok {
+			p.close()
+		}
 	}
 	return nil
 }
@@ -94,17 +105,21 @@ func (m *Model) Stats() Stats {
 	m.mu.Lock()
 	s := m.stats
 	m.mu.Unlock()
-	s.Limit, s.Throttles = m.lim.state()
+	s.Replicas, s.Limit, s.Throttles = m.pool.stats()
 	return s
 }
 
-func (m *Model) provider() provider {
+// providers sets up each replica's client on first use.
+func (m *Model) providers() {
 	m.once.Do(func() {
-		if m.prov == nil {
-			m.prov = newOpenAIProvider(m.cfg)
+		for _, r := range m.pool.reps {
+			if r.prov == nil {
+				cfg := m.cfg
+				cfg.BaseURL = r.base
+				r.prov = newOpenAIProvider(cfg)
+			}
 		}
 	})
-	return m.prov
 }
 
 // Env is what a stage passes with its calls: where answers are stored,

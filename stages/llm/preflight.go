@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ccw-dev/ccw/stages"
@@ -28,9 +29,29 @@ func (m *Model) Preflight(ctx context.Context, offline bool) error {
 	case m.cfg.Provider == ProviderAzure && m.cfg.APIKey == "":
 		return fmt.Errorf("model %q: api_key: required for azure: api_key = env(\"AZURE_OPENAI_API_KEY\"), and the variable is not set", m.cfg.Block)
 	}
-	u, err := url.Parse(m.cfg.BaseURL)
+	var unreachable []string
+	for _, rep := range m.pool.reps {
+		if err := dial(ctx, rep.base); err != nil {
+			m.pool.rest(rep) // the others take the first calls
+			unreachable = append(unreachable, fmt.Sprintf("%s: %v", rep.url, err))
+		}
+	}
+	if len(unreachable) < len(m.pool.reps) {
+		return nil
+	}
+	if len(m.pool.reps) == 1 {
+		return fmt.Errorf("model %q: cannot reach %s: %s (is the server running? --offline replays cached answers without it)",
+			m.cfg.Block, m.where(m.pool.reps[0]), strings.TrimPrefix(unreachable[0], m.pool.reps[0].url+": "))
+	}
+	return fmt.Errorf("model %q: cannot reach any of its %d endpoints (%s); is the server running? --offline replays cached answers without it",
+		m.cfg.Block, len(m.pool.reps), strings.Join(unreachable, "; "))
+}
+
+// dial opens and closes a TCP connection to the host of base.
+func dial(ctx context.Context, base string) error {
+	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("model %q: base_url %q is not a URL", m.cfg.Block, redactURL(m.cfg.BaseURL))
+		return fmt.Errorf("base_url %q is not a URL", redactURL(base))
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -44,7 +65,7 @@ func (m *Model) Preflight(ctx context.Context, offline bool) error {
 	defer cancel()
 	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", host)
 	if err != nil {
-		return fmt.Errorf("model %q: cannot reach %s: %v (is the server running? --offline replays cached answers without it)", m.cfg.Block, m.where(), err)
+		return err
 	}
 	return conn.Close()
 }
