@@ -291,16 +291,19 @@ func writeMetricsCSV(e *env, ms []schemas.Metric) error {
 		header = append(header, f.Name)
 	}
 	w.Write(header)
+	f64 := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'g', -1, 64)
+	}
 	for _, m := range ms {
-		turn, value := "", ""
+		turn := ""
 		if m.Turn != nil {
 			turn = strconv.Itoa(int(*m.Turn))
 		}
-		if m.Value != nil {
-			value = strconv.FormatFloat(*m.Value, 'g', -1, 64)
-		}
 		i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
-		w.Write([]string{m.Experiment, m.Protocol, m.Stage, m.Combination, m.Label, m.Metric, turn, value,
+		w.Write([]string{m.Experiment, m.Protocol, m.Stage, m.Combination, m.Label, m.Metric, turn, f64(m.Value), f64(m.CILow), f64(m.CIHigh),
 			i64(m.Tasks), i64(m.Total), i64(m.Excluded), i64(m.Dropped), i64(m.Missing), m.Options})
 	}
 	w.Flush()
