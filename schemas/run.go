@@ -35,7 +35,7 @@ type RunExperiment struct {
 	Tasks RunTasks `json:"tasks"`
 	// Protocol is the protocol the experiment ran (a built-in name or a
 	// path), empty when it declared its own stages.
-	Protocol string `json:"protocol,omitempty"`
+	Protocol string     `json:"protocol,omitempty"`
 	Stages   []RunStage `json:"stages"`
 	Excluded []string   `json:"excluded" doc:"task ids left out of scoring"`
 
