@@ -51,6 +51,7 @@ type cli struct {
 	Run      runCmd      `cmd:"" help:"Run an experiment (resumes from the cache); results go to the output directory."`
 	Graph    graphCmd    `cmd:"" help:"Print the stage graph of an experiment as Graphviz DOT."`
 	Report   reportCmd   `cmd:"" help:"Summarise a results directory."`
+	Diff     diffCmd     `cmd:"" help:"Compare two runs: flipped tasks and turns, paired tests per combination, configuration inputs that differ."`
 	Cache    cacheCmd    `cmd:"" help:"Inspect the cache."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }

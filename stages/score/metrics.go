@@ -406,3 +406,44 @@ func FormatPercent(v *float64) string {
 	}
 	return strconv.FormatFloat(Percent(*v), 'f', 1, 64)
 }
+
+// Outcomes are the per-task statuses the metrics are computed from:
+// S[c][t][i] is s_t(i) of task t at turn i in combination c, with the
+// carry-forward Live applies (a turn after a pass without a row passes).
+type Outcomes struct {
+	Tasks        []string
+	Combinations []Combination
+	Turns        int
+	Excluded     []bool     // [task]
+	S            [][][]bool // [combination][task][turn]
+	// Seen is false for a turn without a row that the stop rule does
+	// not explain (an incomplete run): S is false there.
+	Seen [][][]bool
+}
+
+// TaskOutcomes returns the statuses of every (combination, task, turn)
+// of the rows as Live reads them.
+func TaskOutcomes(rows []schemas.Turn, spec Spec) (*Outcomes, error) {
+	g, err := newGrid(rows, spec)
+	if err != nil {
+		return nil, err
+	}
+	o := &Outcomes{Tasks: g.tasks, Combinations: spec.Combinations, Turns: g.turns, Excluded: g.excluded}
+	for c := range spec.Combinations {
+		var sc, seen [][]bool
+		for t := range g.tasks {
+			ts := g.status(c, t, spec.RerunSolved)
+			sn := make([]bool, len(ts.s))
+			last := unknown
+			for i, cell := range g.cells[c][t] {
+				if cell != unknown {
+					last = cell
+				}
+				sn[i] = cell != unknown || last == pass
+			}
+			sc, seen = append(sc, ts.s), append(seen, sn)
+		}
+		o.S, o.Seen = append(o.S, sc), append(o.Seen, seen)
+	}
+	return o, nil
+}
