@@ -29,3 +29,7 @@ func (s subStore) Get(_ context.Context, key string) ([]byte, bool, error) {
 func (s subStore) Put(_ context.Context, key string, data []byte) error {
 	return s.c.Put(subDigest(key), "ccw.sub", data, [32]byte{})
 }
+
+// SubDigest is the cache digest under which a stage's sub-result key is
+// stored (for tools that keep or inspect sub-results, such as cache gc).
+func SubDigest(key string) [32]byte { return subDigest(key) }
