@@ -54,6 +54,15 @@ type Event struct {
 	Bound int
 	// PerStage counts instances per stage label (EventPlanned, EventGrew).
 	PerStage map[string]int
+	// Tasks, Combinations and Turns describe the walk (EventPlanned): the
+	// task count, the combination names, the turn budget (0 without turns).
+	Tasks        int
+	Combinations []string
+	Turns        int
+	// TokensIn, TokensOut and CostUSD sum the model calls of a result that
+	// was computed (EventRan).
+	TokensIn, TokensOut int64
+	CostUSD             float64
 }
 
 // VertexError is the failure of one stage instance: it names the instance

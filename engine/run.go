@@ -95,6 +95,7 @@ type run struct {
 	prov  map[*StagePlan]int // rower stage -> index of the dep supplying row provenance
 
 	growMu  sync.Mutex
+	growPer map[string]int       // instances per label added by the turn being unrolled
 	shared  map[sharedKey]dag.ID // shared instances of later turns
 	barrier *barrier
 
@@ -250,7 +251,16 @@ func (r *run) instantiate() {
 			bound += c.Bound
 		}
 	}
-	r.emit(Event{Kind: EventPlanned, Addr: Address{Experiment: r.ep.Name}, Total: total, Bound: bound, PerStage: per})
+	var combos []string
+	for _, c := range r.ep.Combinations {
+		combos = append(combos, c.Name)
+	}
+	turns := 0
+	if r.ep.HasTurns() {
+		turns = r.ep.Turns
+	}
+	r.emit(Event{Kind: EventPlanned, Addr: Address{Experiment: r.ep.Name}, Total: total, Bound: bound, PerStage: per,
+		Tasks: n, Combinations: combos, Turns: turns})
 }
 
 // copies is how many instances of sp one task has at one turn.
@@ -333,6 +343,9 @@ func (r *run) addTurn(u int32, t int, g *node) int {
 			r.counts[sp.Label].Total++
 			if !sp.Ephemeral {
 				added++
+				if r.growPer != nil {
+					r.growPer[sp.Label]++
+				}
 			}
 		}
 		if ci == 0 {

@@ -329,7 +329,13 @@ func (r *run) resolve(ctx context.Context, sp *StagePlan, key cachekey.Key, cfg 
 		return cty.NilVal, EventFailed, err
 	}
 	f.val = v
-	r.emit(Event{Kind: EventRan, Addr: addr, Label: sp.Label, Key: string(key), Duration: time.Since(start)})
+	ev := Event{Kind: EventRan, Addr: addr, Label: sp.Label, Key: string(key), Duration: time.Since(start)}
+	if calls, _ := schemas.CallsOf(v); len(calls) > 0 {
+		for _, c := range calls {
+			ev.TokensIn, ev.TokensOut, ev.CostUSD = ev.TokensIn+c.TokensIn, ev.TokensOut+c.TokensOut, ev.CostUSD+c.CostUSD
+		}
+	}
+	r.emit(ev)
 	return v, EventRan, nil
 }
 

@@ -29,6 +29,8 @@ type runCmd struct {
 	runFlags
 	Out  string `help:"Results directory (overrides the experiment's output)." placeholder:"DIR"`
 	JSON bool   `name:"json" help:"Progress as JSON lines on stderr."`
+	// ProgressEvery is the interval of progress lines on a pipe.
+	ProgressEvery time.Duration `name:"progress-every" hidden:"" default:"10s" help:"Interval of progress lines when stderr is not a terminal."`
 }
 
 func datasetDir(c cacheFlag) string { return filepath.Join(c.dir(), "datasets") }
@@ -69,7 +71,7 @@ func (f runFlags) walk(e *env, opts engine.RunOptions) (*loaded, *engine.Result,
 }
 
 func (c *runCmd) Run(e *env) error {
-	prog := newProgress(e.stderr, c.JSON)
+	prog := newProgressEvery(e.stderr, c.JSON, c.ProgressEvery)
 	l, res, err := c.walk(e, engine.RunOptions{Out: c.Out, Events: prog.Event})
 	prog.Close()
 	if err != nil {
@@ -86,7 +88,7 @@ func (c *runCmd) Run(e *env) error {
 	printSummary(e, res, false)
 	switch {
 	case res.Cause != nil:
-		fmt.Fprintf(e.stderr, "stopped: %v; finished work is cached, run again to resume.\n", res.Cause)
+		c.printResume(e, res)
 		return exitError(exitInterrupted)
 	case len(res.Errors) > 0:
 		return exitError(exitFailure)
@@ -216,4 +218,42 @@ func shortDigest(d string) string {
 		return d[:19] + "…"
 	}
 	return d
+}
+
+// printResume says, after an interruption, what was saved and the command
+// that resumes the run.
+func (c *runCmd) printResume(e *env, res *engine.Result) {
+	ran, cached := 0, 0
+	for _, n := range res.PerStage {
+		ran += n.Ran
+		cached += n.Cached + n.Shared
+	}
+	fmt.Fprintf(e.stderr, "stopped: %v.\n", res.Cause)
+	fmt.Fprintf(e.stderr, "saved: %d stage results computed in this run (and %d found there) are in the cache %s;\n", ran, cached, c.dir())
+	fmt.Fprintf(e.stderr, "       the rows finished so far are in %s (marked incomplete in run.json).\n", res.OutDir)
+	args := []string{"ccw", "run", shellQuote(c.File)}
+	for _, v := range c.Var {
+		args = append(args, "--var", shellQuote(v))
+	}
+	if c.Experiment != "" {
+		args = append(args, "--experiment", shellQuote(c.Experiment))
+	}
+	if c.Cache != "" {
+		args = append(args, "--cache", shellQuote(c.Cache))
+	}
+	if c.Out != "" {
+		args = append(args, "--out", shellQuote(c.Out))
+	}
+	if c.Offline {
+		args = append(args, "--offline")
+	}
+	fmt.Fprintf(e.stderr, "resume (repeats nothing that finished):\n  %s\n", strings.Join(args, " "))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@,+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
