@@ -16,14 +16,24 @@ import (
 )
 
 type reportCmd struct {
-	Dir               string `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json)." type:"existingdir"`
-	Format            string `default:"text" enum:"text,markdown,json,csv,ids" help:"Output format: text (the original's tables), markdown, json (metric rows and captions), csv (metric rows), or ids (the tasks not passing at turn 0, one a line: an exclusion list for other experiments)."`
-	Cumulative        bool   `help:"Table 1 shows cumulative Pass@1 (a pass at any turn up to i) instead of the original's (a pass at turn i or turn 0)."`
-	ExcludeInitSolved bool   `name:"exclude-init-solved" help:"Recompute MRR and Recall without the tasks solved at turn 0, as the original's exclude_init_solved."`
-	Model             string `help:"Model name for the captions (default: the model of the turn-0 rows)." placeholder:"NAME"`
+	Dirs              []string `arg:"" name:"dir" help:"Results directories (hold turns.parquet and run.json); several with --html or --plot." type:"existingdir"`
+	HTML              string   `name:"html" help:"Write a self-contained HTML report (curves, bars with intervals, tables, cost, per-task turns) to this file." placeholder:"FILE"`
+	Plot              string   `name:"plot" help:"Write the Pass@1-per-turn curves alone to this file (.png or .svg)." placeholder:"FILE"`
+	Dir               string   `kong:"-"`
+	Format            string   `default:"text" enum:"text,markdown,json,csv,ids" help:"Output format: text (the original's tables), markdown, json (metric rows and captions), csv (metric rows), or ids (the tasks not passing at turn 0, one a line: an exclusion list for other experiments)."`
+	Cumulative        bool     `help:"Table 1 shows cumulative Pass@1 (a pass at any turn up to i) instead of the original's (a pass at turn i or turn 0)."`
+	ExcludeInitSolved bool     `name:"exclude-init-solved" help:"Recompute MRR and Recall without the tasks solved at turn 0, as the original's exclude_init_solved."`
+	Model             string   `help:"Model name for the captions (default: the model of the turn-0 rows)." placeholder:"NAME"`
 }
 
 func (c *reportCmd) Run(e *env) error {
+	if c.HTML != "" || c.Plot != "" {
+		return c.visual(e)
+	}
+	if len(c.Dirs) != 1 {
+		return fmt.Errorf("report: %d results directories given: the text formats read one (--html and --plot take several)", len(c.Dirs))
+	}
+	c.Dir = c.Dirs[0]
 	rows, err := schemas.ReadRows[schemas.Turn](schemas.Turns, filepath.Join(c.Dir, "turns.parquet"))
 	if err != nil {
 		return fmt.Errorf("%s is not a ccw results directory: %w", c.Dir, err)

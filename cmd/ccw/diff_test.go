@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -104,6 +105,23 @@ func TestDiffScriptedRuns(t *testing.T) {
 	if !strings.Contains(self, "configuration: no input differs") || strings.Contains(self, "flipped") {
 		t.Errorf("self diff:\n%s", self)
 	}
+	// Both runs overlaid in one report: one curve per (run, combination),
+	// every task of each run, and the curves alone as SVG.
+	page, svg := filepath.Join(dir, "ab.html"), filepath.Join(dir, "ab.svg")
+	runCCW(t, "report", a, b, "--html", page, "--plot", svg)
+	html := readString(t, page)
+	if n := strings.Count(html, `<path class="curve"`); n != 2*3 {
+		t.Errorf("%d curves, want 6", n)
+	}
+	if n := strings.Count(html, `<section class="task"`); n != 2*17 {
+		t.Errorf("%d task sections, want 34", n)
+	}
+	if n := strings.Count(html, `<rect class="bar" data-metric="recall"`); n != 2*3 {
+		t.Errorf("%d recall bars, want 6", n)
+	}
+	if !strings.HasPrefix(readString(t, svg), "<?xml") {
+		t.Error("the plot is not an SVG file")
+	}
 	text := runCCW(t, "diff", a, b)
 	for _, s := range []string{"CCWMini/8                FFF → FPP  turns 1,2", "var.right: [0,1,2,3] → [0,1,2,3,6,7]"} {
 		if !strings.Contains(text, s) {
@@ -122,4 +140,13 @@ func TestMcNemarKnownValues(t *testing.T) {
 	if p := mcnemarExact(3, 10); fmt.Sprintf("%.4f", p) != "0.0923" {
 		t.Errorf("exact(3, 10) = %v", p)
 	}
+}
+
+func readString(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
