@@ -38,6 +38,13 @@ type RunOptions struct {
 	// nothing: what `ccw plan` shows. Turns are unrolled as far as cached
 	// results decide them.
 	DryRun bool
+	// Speculate, with DryRun, walks past what is not cached: an uncached
+	// result is an unknown value of its type, so that the stages after it
+	// are still evaluated; one whose when cannot be decided yet counts as
+	// Maybe. A stop rule that cannot be decided ends the task's turns
+	// (SpeculateStop: every such task solved) or unrolls the next turn
+	// (SpeculateContinue: none solved). What `ccw plan --cost` bounds.
+	Speculate Speculation
 	// TurnBarrier holds every task's next turn until the current turn of
 	// every task has ended: the original's schedule, for comparisons.
 	TurnBarrier bool
@@ -47,9 +54,22 @@ type RunOptions struct {
 	Version string
 }
 
+// Speculation says how a speculative plan walks past uncached results.
+type Speculation int
+
+// Speculation modes.
+const (
+	SpeculateNone     Speculation = iota
+	SpeculateStop                 // an undecidable stop rule stops
+	SpeculateContinue             // an undecidable stop rule continues
+)
+
 // StageCount counts what happened to the instances of one stage.
 type StageCount struct {
 	Total, Cached, Shared, Ran, WouldRun, Failed, NotApplicable, Blocked int
+	// Maybe counts, in a speculative plan, the instances whose when
+	// condition depends on results not yet computed.
+	Maybe int
 	// Bound is the number of instances if no task stops early.
 	Bound int
 }
@@ -415,7 +435,7 @@ func (r *run) unpin(g *node) {
 // rows and calls sorted by their whole address.
 func (r *run) collect(res *Result) {
 	for _, c := range r.counts {
-		c.Blocked = c.Total - c.Cached - c.Shared - c.Ran - c.WouldRun - c.Failed - c.NotApplicable
+		c.Blocked = c.Total - c.Cached - c.Shared - c.Ran - c.WouldRun - c.Failed - c.NotApplicable - c.Maybe
 	}
 	res.Errors = r.errs
 	for _, we := range r.walkErrs {
@@ -519,6 +539,8 @@ func (r *run) count(sp *StagePlan, how EventKind) {
 		c.Failed++
 	case EventNotApplicable:
 		c.NotApplicable++
+	case eventMaybe:
+		c.Maybe++
 	}
 	r.mu.Unlock()
 }

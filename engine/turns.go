@@ -106,6 +106,9 @@ func (r *run) evalUntil(g *node) (bool, error) {
 	if diags.HasErrors() {
 		return false, diags
 	}
+	if !v.IsWhollyKnown() && r.opts.Speculate != SpeculateNone {
+		return r.opts.Speculate == SpeculateStop, nil // undecided: the bound asked for
+	}
 	b, err := convert.Convert(v, cty.Bool)
 	if err != nil || b.IsNull() || !b.IsKnown() {
 		return false, fmt.Errorf("the stop rule (until) must be true or false, got %s", v.GoString())

@@ -124,6 +124,10 @@ func (r *run) visitStage(ctx context.Context, n *node) error {
 			release()
 			return fail(&VertexError{Diags: diags})
 		}
+		if wv := w.GetAttr("when"); !wv.IsKnown() && r.opts.Speculate != SpeculateNone {
+			release()
+			return r.speculate(n, addr, true, cty.NilVal)
+		}
 		if w.GetAttr("when").False() {
 			release()
 			n.na, n.result, n.how = true, cty.NullVal(sp.Runner.Output()), EventNotApplicable
@@ -139,6 +143,9 @@ func (r *run) visitStage(ctx context.Context, n *node) error {
 	release()
 	if diags.HasErrors() {
 		return fail(&VertexError{Diags: diags})
+	}
+	if r.opts.Speculate != SpeculateNone && !cfg.IsWhollyKnown() {
+		return r.speculate(n, addr, false, cty.NilVal) // inputs not computed yet
 	}
 
 	input := stages.Input{
@@ -168,9 +175,12 @@ func (r *run) visitStage(ctx context.Context, n *node) error {
 		n.hasKey = true
 		val, how, err = r.resolve(ctx, sp, key, cfg, input, addr)
 	}
+	if err == errWouldRun && r.opts.Speculate != SpeculateNone {
+		return r.speculate(n, addr, false, input.Config)
+	}
 	if err == errWouldRun {
 		r.count(sp, EventWouldRun)
-		r.emit(Event{Kind: EventWouldRun, Addr: addr, Label: sp.Label, Key: keyString(n)})
+		r.emit(Event{Kind: EventWouldRun, Addr: addr, Label: sp.Label, Key: keyString(n), Config: input.Config})
 		return err
 	}
 	if err != nil {
@@ -187,6 +197,24 @@ func (r *run) visitStage(ctx context.Context, n *node) error {
 		r.addRow(n, rower)
 	}
 	n.finish()
+	return nil
+}
+
+// speculate finishes n with an unknown result, as a speculative plan
+// does for what it would run (maybe: its when is undecided).
+func (r *run) speculate(n *node, addr Address, maybe bool, cfg cty.Value) error {
+	sp := n.sp
+	n.result = cty.UnknownVal(sp.Runner.Output())
+	how := EventWouldRun
+	if maybe {
+		how = eventMaybe
+	}
+	n.how = how
+	n.finish()
+	if !sp.Ephemeral {
+		r.count(sp, how)
+		r.emit(Event{Kind: EventWouldRun, Addr: addr, Label: sp.Label, Key: keyString(n), Maybe: maybe, Config: cfg})
+	}
 	return nil
 }
 

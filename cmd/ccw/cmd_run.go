@@ -37,10 +37,13 @@ func datasetDir(c cacheFlag) string { return filepath.Join(c.dir(), "datasets") 
 
 // walk loads the file, opens the cache and runs the engine with opts
 // completed from the flags; the caller renders the result.
-func (f runFlags) walk(e *env, opts engine.RunOptions) (*loaded, *engine.Result, error) {
+func (f runFlags) walk(e *env, opts engine.RunOptions, prepare ...func(*loaded)) (*loaded, *engine.Result, error) {
 	l, err := load(e, f.loadFlags, datasetDir(f.cacheFlag))
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, p := range prepare {
+		p(l)
 	}
 	defer l.plan.Close()
 	store, err := cache.Open(f.dir(), cache.Options{})
