@@ -24,13 +24,13 @@ func TestPreflightOnce(t *testing.T) {
 	l.Close()
 	srv := llmtest.New() // a working endpoint, for the sandbox's case
 	defer srv.Close()
-	for _, name := range []string{"preflight.hcl", "protocol.hcl"} {
-		file := filepath.Join("testdata", "preflight", name)
-		t.Run(name, func(t *testing.T) { preflightCases(t, file, srv.BaseURL(), closed) })
+	for _, experiment := range []string{"direct", "protocol"} {
+		t.Run(experiment, func(t *testing.T) { preflightCases(t, experiment, srv.BaseURL(), closed) })
 	}
 }
 
-func preflightCases(t *testing.T, file, working, closed string) {
+func preflightCases(t *testing.T, experiment, working, closed string) {
+	file := filepath.Join("testdata", "preflight", "preflight.hcl")
 	for _, tc := range []struct {
 		name  string
 		vars  []string
@@ -41,7 +41,7 @@ func preflightCases(t *testing.T, file, working, closed string) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			args := []string{"run", file, "--cache", filepath.Join(dir, "cache"), "--out", filepath.Join(dir, "out")}
+			args := []string{"run", file, "--experiment", experiment, "--cache", filepath.Join(dir, "cache"), "--out", filepath.Join(dir, "out")}
 			for _, v := range tc.vars {
 				args = append(args, "--var", v)
 			}

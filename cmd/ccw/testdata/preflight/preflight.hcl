@@ -25,9 +25,9 @@ model "coder" {
   base_url = var.base_url
 }
 
-experiment "pre" {
+experiment "direct" {
   tasks  = tasks.mini
-  output = "results/pre"
+  output = "results/direct"
 
   stage "generate" "code" {
     model    = model.coder
@@ -40,4 +40,15 @@ experiment "pre" {
     code    = generate.code.text
     test    = task.test
   }
+}
+
+experiment "protocol" {
+  protocol     = "convcodeworld"
+  tasks        = tasks.mini
+  coder        = model.coder
+  simulator    = model.coder
+  sandbox      = sandbox.py
+  turns        = 1
+  combinations = ["cf"]
+  output       = "results/protocol"
 }
