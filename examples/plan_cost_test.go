@@ -13,7 +13,10 @@ import (
 )
 
 // costRow is one line of plan --cost's table.
-type costRow struct{ lo, hi int }
+type costRow struct {
+	lo, hi int
+	exp    float64 // -1 when not given
+}
 
 var costLineRE = regexp.MustCompile(`^\s*(model calls|executions|sandbox helper runs)\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s*$`)
 
@@ -24,7 +27,11 @@ func costTable(t *testing.T, out string) map[string]costRow {
 		if m := costLineRE.FindStringSubmatch(l); m != nil {
 			lo, _ := strconv.Atoi(m[3])
 			hi, _ := strconv.Atoi(m[5])
-			rows[m[1]+" "+m[2]] = costRow{lo, hi}
+			exp, err := strconv.ParseFloat(m[4], 64)
+			if err != nil {
+				exp = -1
+			}
+			rows[m[1]+" "+m[2]] = costRow{lo, hi, exp}
 		}
 	}
 	if len(rows) == 0 {
@@ -126,6 +133,15 @@ func TestPlanCostQuickstart(t *testing.T) {
 	}
 	t.Logf("fresh %v; interrupted after %v; then plan %v; the rest did %v", fresh, first, mid, rest)
 
+	// The expected value from the whole run's own rates, on an empty
+	// cache, comes close to what the run did (the same script).
+	again := costTable(t, ccw(t, nil, 0, "plan", "quickstart.hcl", "--cache", filepath.Join(dir, "empty"), "--cost", "--expect", filepath.Join(dir, "full")))
+	for _, k := range []string{"model calls model.coder", "model calls model.user", "executions sandbox.py"} {
+		real := float64(first[k] + rest[k])
+		if e := again[k].exp; e < 0.85*real || e > 1.15*real {
+			t.Errorf("%s: expected %.0f from the run's own rates, the run did %.0f", k, e, real)
+		}
+	}
 	if done := ccw(t, nil, 0, "plan", "quickstart.hcl", "--cache", cache, "--cost"); !strings.Contains(done, "nothing: every model call and execution the run needs is cached") {
 		t.Errorf("after the run:\n%s", done)
 	}

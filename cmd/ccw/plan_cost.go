@@ -1,14 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
-	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -16,9 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/ccw-dev/ccw/engine"
-	"github.com/ccw-dev/ccw/schemas"
 	"github.com/ccw-dev/ccw/stages/llm"
-	"github.com/ccw-dev/ccw/stages/score"
 )
 
 // costKey groups the work a plan still has: by class (model call,
@@ -183,6 +177,7 @@ type priorRates struct {
 	tokOut   map[string]float64   // model name -> mean answer tokens per call
 	execMS   float64
 	hasCalls bool
+	hasExec  bool
 	tasks    int
 }
 
@@ -190,11 +185,18 @@ func measure(r *results) *priorRates {
 	p := &priorRates{reach: map[string][]float64{}, perPair: map[costKey]float64{}, tokIn: map[string]float64{}, tokOut: map[string]float64{}, tasks: len(r.out.Tasks)}
 	rowsAt := map[costKey]int{}
 	var execSum, execN float64
+	execSeen := map[string]bool{}
 	for _, row := range r.rows {
 		if row.Stage != r.spec.Stage && r.spec.Stage != "" {
 			continue
 		}
 		rowsAt[costKey{combo: row.Combination, turn: int(row.Turn)}]++
+		// An execution is needed where its key first appears (identical
+		// code and tests execute once).
+		if row.ExecKey != "" && !execSeen[row.ExecKey] {
+			execSeen[row.ExecKey] = true
+			p.perPair[costKey{class: classExecute, combo: row.Combination, turn: int(row.Turn)}]++
+		}
 		if row.ExecMS > 0 {
 			execSum += float64(row.ExecMS)
 			execN++
@@ -202,6 +204,10 @@ func measure(r *results) *priorRates {
 	}
 	if execN > 0 {
 		p.execMS = execSum / execN
+	}
+	p.hasExec = len(execSeen) > 0
+	for k, v := range p.perPair {
+		p.perPair[k] = v / float64(max(1, rowsAt[costKey{combo: k.combo, turn: k.turn}]))
 	}
 	for _, comb := range r.out.Combinations {
 		re := make([]float64, r.out.Turns+1)
@@ -213,8 +219,16 @@ func measure(r *results) *priorRates {
 	if len(r.calls) > 0 {
 		p.hasCalls = true
 		n := map[string]float64{}
+		callSeen := map[string]bool{}
 		for _, cl := range r.calls {
-			k := costKey{class: classModel, combo: cl.Combination, turn: int(cl.Turn)}
+			// A request is sent where its key first appears: identical
+			// requests (an unchanged prompt at a later turn) are answered
+			// from the cache.
+			if cl.CallKey != "" && callSeen[cl.CallKey] {
+				continue
+			}
+			callSeen[cl.CallKey] = true
+			k := costKey{class: classModel, resource: cl.Model, combo: cl.Combination, turn: int(cl.Turn)}
 			p.perPair[k]++
 			p.tokIn[cl.Model] += float64(cl.TokensIn)
 			p.tokOut[cl.Model] += float64(cl.TokensOut)
@@ -225,6 +239,9 @@ func measure(r *results) *priorRates {
 			p.tokOut[m] /= n[m]
 		}
 		for k, v := range p.perPair {
+			if k.class != classModel {
+				continue
+			}
 			reached := rowsAt[costKey{combo: k.combo, turn: k.turn}]
 			if k.combo == "" { // turn 0, shared: one per task
 				reached = p.tasks
@@ -239,7 +256,7 @@ func measure(r *results) *priorRates {
 // turn t of combination c with the prior's share, and, with the prior's
 // calls, makes the prior's number of calls per reached task; it stays
 // within [lower, upper] for every (class, resource, combination, turn).
-func expected(lower, upper *costWalk, p *priorRates, tasks int) map[[2]string]float64 {
+func expected(lower, upper *costWalk, p *priorRates, tasks int, modelName map[string]string) map[[2]string]float64 {
 	out := map[[2]string]float64{}
 	for k, wk := range upper.by {
 		lo := 0
@@ -253,8 +270,11 @@ func expected(lower, upper *costWalk, p *priorRates, tasks int) map[[2]string]fl
 				reach = re[k.turn]
 			}
 			v = float64(wk.n) * reach
-			if k.class == classModel && p.hasCalls {
-				v = float64(tasks) * reach * p.perPair[costKey{class: classModel, combo: k.combo, turn: k.turn}]
+			switch {
+			case k.class == classModel && p.hasCalls:
+				v = float64(tasks) * reach * p.perPair[costKey{class: classModel, resource: modelName[k.resource], combo: k.combo, turn: k.turn}]
+			case k.class == classExecute && p.hasExec:
+				v = float64(tasks) * reach * p.perPair[costKey{class: classExecute, combo: k.combo, turn: k.turn}]
 			}
 		}
 		v = math.Max(float64(lo), math.Min(float64(wk.n), v))
@@ -267,11 +287,26 @@ func printCost(w io.Writer, lower, upper *costWalk, prior *results) {
 	res := upper.res
 	tasks := len(res.Tasks.IDs)
 	lo, hi := lower.totals(), upper.totals()
+	models := map[string]*llm.Model{}
+	modelName := map[string]string{} // block address -> model name
+	var sandboxTimeout time.Duration
+	for _, sp := range res.Experiment.AllStages() {
+		switch r := sp.Resource().(type) {
+		case *llm.Model:
+			models[r.Name()] = r
+			modelName["model."+r.Name()] = r.ModelName()
+		case nil:
+		default:
+			if d := identityTimeout(r.Identity()); d > 0 {
+				sandboxTimeout = d
+			}
+		}
+	}
 	var exp map[[2]string]float64
 	var pr *priorRates
 	if prior != nil {
 		pr = measure(prior)
-		exp = expected(lower, upper, pr, tasks)
+		exp = expected(lower, upper, pr, tasks, modelName)
 	}
 	keys := make([][2]string, 0, len(hi))
 	for k := range hi {
@@ -300,23 +335,6 @@ func printCost(w io.Writer, lower, upper *costWalk, prior *results) {
 	tw.Flush()
 
 	// Tokens and dollars per model.
-	models := map[string]*llm.Model{}
-	var sandboxTimeout time.Duration
-	for _, k := range keys {
-		_ = k
-	}
-	ep := res.Experiment
-	for _, sp := range ep.AllStages() {
-		switch r := sp.Resource().(type) {
-		case *llm.Model:
-			models[r.Name()] = r
-		case nil:
-		default:
-			if d := identityTimeout(r.Identity()); d > 0 {
-				sandboxTimeout = d
-			}
-		}
-	}
 	fmt.Fprintln(w, "\ntokens and dollars per model (at least / expected / at most):")
 	names := make([]string, 0, len(models))
 	for n := range models {
@@ -408,7 +426,10 @@ func printCost(w io.Writer, lower, upper *costWalk, prior *results) {
 	if pr != nil {
 		how := "the share of tasks that reached each turn in " + prior.dir
 		if pr.hasCalls {
-			how += ", times the calls per reached task measured there (calls.parquet)"
+			how += ", times the distinct calls per reached task measured there (calls.parquet)"
+		}
+		if pr.hasExec {
+			how += ", and the new executions per reached task there (distinct exec_key)"
 		} else {
 			how += " (no calls.parquet there: a reached turn makes every call it may make)"
 		}
@@ -419,12 +440,6 @@ func printCost(w io.Writer, lower, upper *costWalk, prior *results) {
 	fmt.Fprintln(w, "  - instances with the same cache key are counted once; one whose inputs are still unknown may turn out")
 	fmt.Fprintln(w, "    identical to another and be shared, so a few fewer may run than \"at least\" (compile checks of unchanged code).")
 	fmt.Fprintln(w, "  - a refine call whose prompt the endpoint refuses as too long is repeated with shorter feedback: not counted.")
-	_ = errors.New
-	_ = fs.ErrNotExist
-	_ = filepath.Join
-	_ = strings.Join
-	_ = schemas.Turns
-	_ = score.DefaultTurns
 }
 
 // identityTimeout reads limits.timeout_ms from a sandbox's identity.
