@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // EventKind says what happened to a vertex.
@@ -25,10 +26,14 @@ const (
 	EventTurnEnded                      // a task's turns ended in a combination (Addr.Turn is the last)
 )
 
+// eventMaybe counts a speculative instance whose when is undecided; it is
+// reported as EventWouldRun with Maybe set.
+const eventMaybe EventKind = -1
+
 var eventNames = [...]string{"planned", "started", "cached", "shared", "ran", "would-run", "failed", "note", "not-applicable", "grew", "turns-ended"}
 
 func (k EventKind) String() string {
-	if int(k) < len(eventNames) {
+	if k >= 0 && int(k) < len(eventNames) {
 		return eventNames[k]
 	}
 	return fmt.Sprintf("event(%d)", int(k))
@@ -54,6 +59,21 @@ type Event struct {
 	Bound int
 	// PerStage counts instances per stage label (EventPlanned, EventGrew).
 	PerStage map[string]int
+	// Tasks, Combinations and Turns describe the walk (EventPlanned): the
+	// task count, the combination names, the turn budget (0 without turns).
+	Tasks        int
+	Combinations []string
+	Turns        int
+	// Maybe marks an EventWouldRun of a speculative plan whose when
+	// condition is not decided yet.
+	Maybe bool
+	// Config is the evaluated configuration of an EventWouldRun whose
+	// inputs are all known (plan mode), for estimates such as prompt sizes.
+	Config cty.Value
+	// TokensIn, TokensOut and CostUSD sum the model calls of a result that
+	// was computed (EventRan).
+	TokensIn, TokensOut int64
+	CostUSD             float64
 }
 
 // VertexError is the failure of one stage instance: it names the instance

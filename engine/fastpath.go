@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/ccw-dev/ccw/stages"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -68,6 +69,12 @@ func planFast(expr hcl.Expression, ep *ExperimentPlan, sp *StagePlan) *fastRef {
 				}
 			}
 			return nil
+		}
+		// A resource block (model.coder, sandbox.py) referenced directly
+		// is a constant: it also tells the stage's resource (lane,
+		// preflight).
+		if v, diags := t.TraverseAbs(ep.base); !diags.HasErrors() && v.IsWhollyKnown() && stages.ResourceOf(v) != nil {
+			return &fastRef{constant: v}
 		}
 		if len(t) < 2 {
 			return nil

@@ -181,3 +181,6 @@ func (p *Plan) Close() error {
 	}
 	return first
 }
+
+// Resource is the resource the stage uses (a model, a sandbox), or nil.
+func (sp *StagePlan) Resource() stages.Resource { return sp.resource }

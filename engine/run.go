@@ -40,6 +40,13 @@ type RunOptions struct {
 	// nothing: what `ccw plan` shows. Turns are unrolled as far as cached
 	// results decide them.
 	DryRun bool
+	// Speculate, with DryRun, walks past what is not cached: an uncached
+	// result is an unknown value of its type, so that the stages after it
+	// are still evaluated; one whose when cannot be decided yet counts as
+	// Maybe. A stop rule that cannot be decided ends the task's turns
+	// (SpeculateStop: every such task solved) or unrolls the next turn
+	// (SpeculateContinue: none solved). What `ccw plan --cost` bounds.
+	Speculate Speculation
 	// TurnBarrier holds every task's next turn until the current turn of
 	// every task has ended: the original's schedule, for comparisons.
 	TurnBarrier bool
@@ -56,9 +63,22 @@ type RunOptions struct {
 	Shard shard.Spec
 }
 
+// Speculation says how a speculative plan walks past uncached results.
+type Speculation int
+
+// Speculation modes.
+const (
+	SpeculateNone     Speculation = iota
+	SpeculateStop                 // an undecidable stop rule stops
+	SpeculateContinue             // an undecidable stop rule continues
+)
+
 // StageCount counts what happened to the instances of one stage.
 type StageCount struct {
 	Total, Cached, Shared, Ran, WouldRun, Failed, NotApplicable, Blocked int
+	// Maybe counts, in a speculative plan, the instances whose when
+	// condition depends on results not yet computed.
+	Maybe int
 	// Bound is the number of instances if no task stops early.
 	Bound int
 }
@@ -108,6 +128,7 @@ type run struct {
 	prov  map[*StagePlan]int // rower stage -> index of the dep supplying row provenance
 
 	growMu  sync.Mutex
+	growPer map[string]int       // instances per label added by the turn being unrolled
 	shared  map[sharedKey]dag.ID // shared instances of later turns
 	barrier *barrier
 
@@ -286,7 +307,16 @@ func (r *run) instantiate() {
 			bound += c.Bound
 		}
 	}
-	r.emit(Event{Kind: EventPlanned, Addr: Address{Experiment: r.ep.Name}, Total: total, Bound: bound, PerStage: per})
+	var combos []string
+	for _, c := range r.ep.Combinations {
+		combos = append(combos, c.Name)
+	}
+	turns := 0
+	if r.ep.HasTurns() {
+		turns = r.ep.Turns
+	}
+	r.emit(Event{Kind: EventPlanned, Addr: Address{Experiment: r.ep.Name}, Total: total, Bound: bound, PerStage: per,
+		Tasks: n, Combinations: combos, Turns: turns})
 }
 
 // copies is how many instances of sp one task has at one turn.
@@ -369,6 +399,9 @@ func (r *run) addTurn(u int32, t int, g *node) int {
 			r.counts[sp.Label].Total++
 			if !sp.Ephemeral {
 				added++
+				if r.growPer != nil {
+					r.growPer[sp.Label]++
+				}
 			}
 		}
 		if ci == 0 {
@@ -438,7 +471,7 @@ func (r *run) unpin(g *node) {
 // rows and calls sorted by their whole address.
 func (r *run) collect(res *Result) {
 	for _, c := range r.counts {
-		c.Blocked = c.Total - c.Cached - c.Shared - c.Ran - c.WouldRun - c.Failed - c.NotApplicable
+		c.Blocked = c.Total - c.Cached - c.Shared - c.Ran - c.WouldRun - c.Failed - c.NotApplicable - c.Maybe
 	}
 	res.Errors = r.errs
 	for _, we := range r.walkErrs {
@@ -529,6 +562,8 @@ func (r *run) count(sp *StagePlan, how EventKind) {
 		c.Failed++
 	case EventNotApplicable:
 		c.NotApplicable++
+	case eventMaybe:
+		c.Maybe++
 	}
 	r.mu.Unlock()
 }

@@ -34,3 +34,7 @@ func (s subStore) Put(_ context.Context, key string, data []byte) error {
 	}
 	return err
 }
+
+// SubDigest is the cache digest under which a stage's sub-result key is
+// stored (for tools that keep or inspect sub-results, such as cache gc).
+func SubDigest(key string) [32]byte { return subDigest(key) }

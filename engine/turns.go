@@ -53,7 +53,10 @@ func (r *run) visitGate(ctx context.Context, g *node) error {
 // unroll adds turn t+1 after gate g of turn t.
 func (r *run) unroll(g *node) {
 	r.growMu.Lock()
+	r.growPer = map[string]int{}
 	added := r.addTurn(g.unit, int(g.turn)+1, g)
+	per := r.growPer
+	r.growPer = nil
 	r.growMu.Unlock()
 	r.unpin(g)
 	r.mu.Lock()
@@ -62,7 +65,7 @@ func (r *run) unroll(g *node) {
 		r.ended[r.ep.Turns]++ // the last turn has no gate: the budget ends it
 	}
 	r.mu.Unlock()
-	r.emit(Event{Kind: EventGrew, Addr: r.address(g), Total: added})
+	r.emit(Event{Kind: EventGrew, Addr: r.address(g), Total: added, PerStage: per})
 }
 
 // endTurns records that a task's turns ended at turn t in g's combination.
@@ -102,6 +105,9 @@ func (r *run) evalUntil(g *node) (bool, error) {
 	}
 	if diags.HasErrors() {
 		return false, diags
+	}
+	if !v.IsWhollyKnown() && r.opts.Speculate != SpeculateNone {
+		return r.opts.Speculate == SpeculateStop, nil // undecided: the bound asked for
 	}
 	b, err := convert.Convert(v, cty.Bool)
 	if err != nil || b.IsNull() || !b.IsKnown() {

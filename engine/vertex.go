@@ -126,6 +126,10 @@ func (r *run) visitStage(ctx context.Context, n *node) error {
 			release()
 			return fail(&VertexError{Diags: diags})
 		}
+		if wv := w.GetAttr("when"); !wv.IsKnown() && r.opts.Speculate != SpeculateNone {
+			release()
+			return r.speculate(n, addr, true, cty.NilVal)
+		}
 		if w.GetAttr("when").False() {
 			release()
 			n.na, n.result, n.how = true, cty.NullVal(sp.Runner.Output()), EventNotApplicable
@@ -141,6 +145,9 @@ func (r *run) visitStage(ctx context.Context, n *node) error {
 	release()
 	if diags.HasErrors() {
 		return fail(&VertexError{Diags: diags})
+	}
+	if r.opts.Speculate != SpeculateNone && !cfg.IsWhollyKnown() {
+		return r.speculate(n, addr, false, cty.NilVal) // inputs not computed yet
 	}
 
 	input := stages.Input{
@@ -170,9 +177,12 @@ func (r *run) visitStage(ctx context.Context, n *node) error {
 		n.hasKey = true
 		val, how, err = r.resolve(ctx, sp, key, cfg, input, addr)
 	}
+	if err == errWouldRun && r.opts.Speculate != SpeculateNone {
+		return r.speculate(n, addr, false, input.Config)
+	}
 	if err == errWouldRun {
 		r.count(sp, EventWouldRun)
-		r.emit(Event{Kind: EventWouldRun, Addr: addr, Label: sp.Label, Key: keyString(n)})
+		r.emit(Event{Kind: EventWouldRun, Addr: addr, Label: sp.Label, Key: keyString(n), Config: input.Config})
 		return err
 	}
 	if err != nil {
@@ -189,6 +199,24 @@ func (r *run) visitStage(ctx context.Context, n *node) error {
 		r.addRow(n, rower)
 	}
 	n.finish()
+	return nil
+}
+
+// speculate finishes n with an unknown result, as a speculative plan
+// does for what it would run (maybe: its when is undecided).
+func (r *run) speculate(n *node, addr Address, maybe bool, cfg cty.Value) error {
+	sp := n.sp
+	n.result = cty.UnknownVal(sp.Runner.Output())
+	how := EventWouldRun
+	if maybe {
+		how = eventMaybe
+	}
+	n.how = how
+	n.finish()
+	if !sp.Ephemeral {
+		r.count(sp, how)
+		r.emit(Event{Kind: EventWouldRun, Addr: addr, Label: sp.Label, Key: keyString(n), Maybe: maybe, Config: cfg})
+	}
 	return nil
 }
 
@@ -329,7 +357,13 @@ func (r *run) resolve(ctx context.Context, sp *StagePlan, key cachekey.Key, cfg 
 		return cty.NilVal, EventFailed, err
 	}
 	f.val = v
-	r.emit(Event{Kind: EventRan, Addr: addr, Label: sp.Label, Key: string(key), Duration: time.Since(start)})
+	ev := Event{Kind: EventRan, Addr: addr, Label: sp.Label, Key: string(key), Duration: time.Since(start)}
+	if calls, _ := schemas.CallsOf(v); len(calls) > 0 {
+		for _, c := range calls {
+			ev.TokensIn, ev.TokensOut, ev.CostUSD = ev.TokensIn+c.TokensIn, ev.TokensOut+c.TokensOut, ev.CostUSD+c.CostUSD
+		}
+	}
+	r.emit(ev)
 	return v, EventRan, nil
 }
 

@@ -2,7 +2,8 @@ package schemas
 
 // MetricsVersion is the version of the metrics table. Bump it (and say why
 // in the change) whenever a column is added, removed or changes meaning.
-const MetricsVersion = "1"
+// Version 2 added ci_low and ci_high (bootstrap confidence intervals).
+const MetricsVersion = "2"
 
 // Metric names in the metric column, in the order rows are written.
 const (
@@ -27,6 +28,8 @@ type Metric struct {
 	Metric      string   `arrow:"metric" json:"metric" doc:"pass@1 | pass@1_cumulative | mrr | recall"`
 	Turn        *int32   `arrow:"turn" json:"turn" doc:"turn of a pass@1 value; null for mrr and recall"`
 	Value       *float64 `arrow:"value" json:"value" doc:"mean over the averaged tasks, a fraction; null when no task is averaged"`
+	CILow       *float64 `arrow:"ci_low" json:"ci_low" doc:"lower end of the 95% percentile bootstrap interval over tasks (run.json metrics.bootstrap says how); null with value"`
+	CIHigh      *float64 `arrow:"ci_high" json:"ci_high" doc:"upper end of the bootstrap interval; null with value"`
 	Tasks       int64    `arrow:"tasks" json:"tasks" doc:"tasks averaged: total - excluded - dropped"`
 	Total       int64    `arrow:"total" json:"total" doc:"tasks in the task set"`
 	Excluded    int64    `arrow:"excluded" json:"excluded" doc:"tasks left out as calibration exclusions (excluded rows)"`

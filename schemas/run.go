@@ -92,6 +92,8 @@ type RunMetrics struct {
 	Stage             string `json:"stage" doc:"the score stage whose rows were scored"`
 	ExcludeInitSolved bool   `json:"exclude_init_solved" doc:"tasks solved at turn 0 left out of mrr and recall"`
 	RerunSolved       bool   `json:"rerun_solved" doc:"solved tasks keep a row at every later turn (fidelity = original)"`
+	// Bootstrap says how the ci_low and ci_high columns were computed.
+	Bootstrap string `json:"bootstrap,omitempty"`
 }
 
 // RunTasks describes the task set.

@@ -78,6 +78,7 @@ type cli struct {
 	Graph    graphCmd    `cmd:"" help:"Print the stage graph of an experiment as Graphviz DOT."`
 	Report   reportCmd   `cmd:"" help:"Summarise a results directory (or the shard directories of one run)."`
 	Merge    mergeCmd    `cmd:"" help:"Join the results of the shards of one run (ccw run --shard) into the tables a single run writes."`
+	Diff     diffCmd     `cmd:"" help:"Compare two runs: flipped tasks and turns, paired tests per combination, configuration inputs that differ."`
 	Cache    cacheCmd    `cmd:"" help:"Inspect the cache."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }

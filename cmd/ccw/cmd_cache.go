@@ -12,6 +12,8 @@ import (
 
 type cacheCmd struct {
 	Explain cacheExplainCmd `cmd:"" help:"Show what went into a cache key (a full key or a unique prefix)."`
+	Du      cacheDuCmd      `cmd:"" help:"Show the cache's size by stage kind and age."`
+	Gc      cacheGcCmd      `cmd:"" help:"Delete what the given runs and pipeline files no longer reference (or keep what is younger than --younger-than)."`
 }
 
 type cacheExplainCmd struct {

@@ -10,9 +10,14 @@ import (
 
 type planCmd struct {
 	runFlags
+	Cost   bool   `help:"Also estimate what the run still costs: model calls, tokens and dollars per model, executions and sandbox time, as a range (every undecided task solved .. none solved)."`
+	Expect string `help:"With --cost: a prior run's (or a reference run's) results directory, whose per-turn pass rates and measured calls give an expected value." placeholder:"DIR" type:"existingdir"`
 }
 
 func (c *planCmd) Run(e *env) error {
+	if c.Expect != "" && !c.Cost {
+		return fmt.Errorf("plan: --expect is an option of --cost")
+	}
 	_, res, err := c.walk(e, engine.RunOptions{DryRun: true})
 	if err != nil {
 		return err
@@ -47,5 +52,8 @@ func (c *planCmd) Run(e *env) error {
 		fmt.Fprintln(e.stdout, ".")
 	}
 	printSummary(e, res, true)
+	if c.Cost {
+		return c.costPlan(e)
+	}
 	return nil
 }

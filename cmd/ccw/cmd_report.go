@@ -18,7 +18,10 @@ import (
 )
 
 type reportCmd struct {
-	Dirs              []string `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json); or the shard directories of one run (ccw run --shard), or the directory holding them, which are joined as ccw merge joins them." type:"existingdir"`
+	Dirs              []string `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json); or the shard directories of one run (ccw run --shard), or the directory holding them, which are joined as ccw merge joins them; several runs with --html or --plot." type:"existingdir"`
+	HTML              string   `name:"html" help:"Write a self-contained HTML report (curves, bars with intervals, tables, cost, per-task turns) to this file." placeholder:"FILE"`
+	Plot              string   `name:"plot" help:"Write the Pass@1-per-turn curves alone to this file (.png or .svg)." placeholder:"FILE"`
+	Dir               string   `kong:"-"`
 	Format            string   `default:"text" enum:"text,markdown,json,csv,ids" help:"Output format: text (the original's tables), markdown, json (metric rows and captions), csv (metric rows), or ids (the tasks not passing at turn 0, one a line: an exclusion list for other experiments)."`
 	Cumulative        bool     `help:"Table 1 shows cumulative Pass@1 (a pass at any turn up to i) instead of the original's (a pass at turn i or turn 0)."`
 	ExcludeInitSolved bool     `name:"exclude-init-solved" help:"Recompute MRR and Recall without the tasks solved at turn 0, as the original's exclude_init_solved."`
@@ -60,6 +63,9 @@ func (c *reportCmd) input() (*reportInput, error) {
 }
 
 func (c *reportCmd) Run(e *env) error {
+	if c.HTML != "" || c.Plot != "" {
+		return c.visual(e)
+	}
 	in, err := c.input()
 	if err != nil {
 		return err
@@ -336,16 +342,19 @@ func writeMetricsCSV(e *env, ms []schemas.Metric) error {
 		header = append(header, f.Name)
 	}
 	w.Write(header)
+	f64 := func(v *float64) string {
+		if v == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*v, 'g', -1, 64)
+	}
 	for _, m := range ms {
-		turn, value := "", ""
+		turn := ""
 		if m.Turn != nil {
 			turn = strconv.Itoa(int(*m.Turn))
 		}
-		if m.Value != nil {
-			value = strconv.FormatFloat(*m.Value, 'g', -1, 64)
-		}
 		i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
-		w.Write([]string{m.Experiment, m.Protocol, m.Stage, m.Combination, m.Label, m.Metric, turn, value,
+		w.Write([]string{m.Experiment, m.Protocol, m.Stage, m.Combination, m.Label, m.Metric, turn, f64(m.Value), f64(m.CILow), f64(m.CIHigh),
 			i64(m.Tasks), i64(m.Total), i64(m.Excluded), i64(m.Dropped), i64(m.Missing), m.Options})
 	}
 	w.Flush()

@@ -33,13 +33,15 @@ type runCmd struct {
 	runFlags
 	Out  string `help:"Results directory (overrides the experiment's output)." placeholder:"DIR"`
 	JSON bool   `name:"json" help:"Progress as JSON lines on stderr."`
+	// ProgressEvery is the interval of progress lines on a pipe.
+	ProgressEvery time.Duration `name:"progress-every" hidden:"" default:"10s" help:"Interval of progress lines when stderr is not a terminal."`
 }
 
 func datasetDir(c cacheFlag) string { return filepath.Join(c.localDir(), "datasets") }
 
 // walk loads the file, opens the cache and runs the engine with opts
 // completed from the flags; the caller renders the result.
-func (f runFlags) walk(e *env, opts engine.RunOptions) (*loaded, *engine.Result, error) {
+func (f runFlags) walk(e *env, opts engine.RunOptions, prepare ...func(*loaded)) (*loaded, *engine.Result, error) {
 	if f.Shard != "" {
 		sh, err := shard.Parse(f.Shard)
 		if err != nil {
@@ -50,6 +52,9 @@ func (f runFlags) walk(e *env, opts engine.RunOptions) (*loaded, *engine.Result,
 	l, err := load(e, f.loadFlags, datasetDir(f.cacheFlag))
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, p := range prepare {
+		p(l)
 	}
 	defer l.plan.Close()
 	store, err := f.open(cache.Options{NoSync: !f.Fsync})
@@ -81,7 +86,7 @@ func (f runFlags) walk(e *env, opts engine.RunOptions) (*loaded, *engine.Result,
 }
 
 func (c *runCmd) Run(e *env) error {
-	prog := newProgress(e.stderr, c.JSON)
+	prog := newProgressEvery(e.stderr, c.JSON, c.ProgressEvery)
 	l, res, err := c.walk(e, engine.RunOptions{Out: c.Out, Events: prog.Event})
 	prog.Close()
 	if err != nil {
@@ -98,7 +103,7 @@ func (c *runCmd) Run(e *env) error {
 	printSummary(e, res, false)
 	switch {
 	case res.Cause != nil:
-		fmt.Fprintf(e.stderr, "stopped: %v; finished work is cached, run again to resume.\n", res.Cause)
+		c.printResume(e, res)
 		return exitError(exitInterrupted)
 	case len(res.Errors) > 0:
 		return exitError(exitFailure)
@@ -228,4 +233,42 @@ func shortDigest(d string) string {
 		return d[:19] + "…"
 	}
 	return d
+}
+
+// printResume says, after an interruption, what was saved and the command
+// that resumes the run.
+func (c *runCmd) printResume(e *env, res *engine.Result) {
+	ran, cached := 0, 0
+	for _, n := range res.PerStage {
+		ran += n.Ran
+		cached += n.Cached + n.Shared
+	}
+	fmt.Fprintf(e.stderr, "stopped: %v.\n", res.Cause)
+	fmt.Fprintf(e.stderr, "saved: %d stage results computed in this run (and %d found there) are in the cache %s;\n", ran, cached, c.dir())
+	fmt.Fprintf(e.stderr, "       the rows finished so far are in %s (marked incomplete in run.json).\n", res.OutDir)
+	args := []string{"ccw", "run", shellQuote(c.File)}
+	for _, v := range c.Var {
+		args = append(args, "--var", shellQuote(v))
+	}
+	if c.Experiment != "" {
+		args = append(args, "--experiment", shellQuote(c.Experiment))
+	}
+	if c.Cache != "" {
+		args = append(args, "--cache", shellQuote(c.Cache))
+	}
+	if c.Out != "" {
+		args = append(args, "--out", shellQuote(c.Out))
+	}
+	if c.Offline {
+		args = append(args, "--offline")
+	}
+	fmt.Fprintf(e.stderr, "resume (repeats nothing that finished):\n  %s\n", strings.Join(args, " "))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@,+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

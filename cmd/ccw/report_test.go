@@ -197,7 +197,10 @@ func deref(ms []schemas.Metric) []string {
 		if m.Value != nil {
 			value = fmt.Sprint(*m.Value)
 		}
-		m.Turn, m.Value = nil, nil
+		if m.CILow != nil && m.CIHigh != nil {
+			value += fmt.Sprintf(" [%v, %v]", *m.CILow, *m.CIHigh)
+		}
+		m.Turn, m.Value, m.CILow, m.CIHigh = nil, nil, nil, nil
 		out = append(out, fmt.Sprintf("%+v %s %s", m, turn, value))
 	}
 	return out

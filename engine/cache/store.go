@@ -31,6 +31,7 @@ type Store struct {
 	durable bool
 	shards  sync.Map // created shard directories
 	ix      *index   // nil when disabled
+	lease   *os.File // shared lock held until Close (see Collect)
 
 	hits, misses, corrupt, writes atomic.Int64
 }
@@ -61,18 +62,26 @@ func Open(dir string, opt Options) (*Store, error) {
 		}
 	}
 	s := &Store{root: abs, durable: !opt.NoSync}
+	if s.lease, err = lease(abs); err != nil {
+		return nil, err
+	}
 	if !opt.NoIndex {
 		s.ix = openIndex(abs)
 	}
 	return s, nil
 }
 
-// Close releases the index's files. The store must not be used afterwards.
+// Close releases the index's files and the lease. The store must not be used afterwards.
 func (s *Store) Close() error {
+	var err error
 	if s.ix != nil {
-		return s.ix.close()
+		err = s.ix.close()
 	}
-	return nil
+	if s.lease != nil {
+		s.lease.Close()
+		s.lease = nil
+	}
+	return err
 }
 
 // Root returns the cache directory.

@@ -97,6 +97,17 @@ func (m *Model) Close() error {
 // Name returns the block label.
 func (m *Model) Name() string { return m.cfg.Block }
 
+// Price is what the model charges per million tokens (the price table or
+// the block's price_in/price_out); known is false for a hosted model
+// missing from the table without a price set.
+func (m *Model) Price() (p Price, known bool) {
+	_, known = lookupPrice(m.cfg.Provider, m.cfg.Name)
+	return m.price, known || (m.cfg.PriceIn != nil && m.cfg.PriceOut != nil)
+}
+
+// Provider is the model's provider (openai, vllm, mock, ...).
+func (m *Model) Provider() string { return m.cfg.Provider }
+
 // ModelName returns the model name the block sends (its name attribute).
 func (m *Model) ModelName() string { return m.cfg.Name }
 

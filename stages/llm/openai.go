@@ -113,7 +113,11 @@ func (o *openaiProvider) send(ctx context.Context, p *prepared) (Response, error
 		}
 	}
 	if err != nil {
-		return Response{}, &sendError{status: at.status, header: at.header, err: err}
+		se := &sendError{status: at.status, header: at.header, err: err}
+		if at.status >= 400 {
+			se.body = at.body.Bytes()
+		}
+		return Response{}, se
 	}
 	return r, nil
 }
@@ -162,10 +166,12 @@ type errMalformed string
 
 func (e errMalformed) Error() string { return "malformed answer: " + string(e) }
 
-// sendError is a failed attempt with what the HTTP layer saw.
+// sendError is a failed attempt with what the HTTP layer saw: the status,
+// the headers and, for an error status, the body as the server sent it.
 type sendError struct {
 	status int
 	header http.Header
+	body   []byte
 	err    error
 }
 

@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -39,31 +41,43 @@ var contextLengthRE = regexp.MustCompile(`(?i)context[_ ]length|maximum context|
 	"tokens \\+ `?max_new_tokens`? must be <=")
 
 // classify sorts a failed attempt. timedOut means the attempt's own
-// deadline passed (the run's context is still alive).
+// deadline passed (the run's context is still alive). An error status
+// reads "STATUS TEXT: what the server said": the message of an OpenAI
+// error object, else the start of the body whatever its shape (a proxy's
+// HTML page, a framework's {"error":"SyntaxError",...}).
 func classify(err error, timedOut bool, timeout time.Duration) failure {
 	f := failure{kind: retryable, msg: err.Error()}
 	var header http.Header
+	var body []byte
 	var se *sendError
 	if errors.As(err, &se) {
-		f.status, header = se.status, se.header
+		f.status, header, body = se.status, se.header, se.body
 	}
 	code := ""
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
 	switch {
+	case errors.As(err, &reqErr):
+		// go-openai could not read an OpenAI error object from the body.
+		f.status = cmp.Or(reqErr.HTTPStatusCode, f.status)
+		if len(body) == 0 {
+			body = reqErr.Body
+		}
+		f.msg = bodyExcerpt(body)
 	case errors.As(err, &apiErr):
-		f.status, f.msg = apiErr.HTTPStatusCode, apiErr.Message
+		f.status = cmp.Or(apiErr.HTTPStatusCode, f.status)
+		f.msg = apiErr.Message
+		if strings.TrimSpace(f.msg) == "" {
+			f.msg = bodyExcerpt(body)
+		}
 		if apiErr.Code != nil {
 			code = fmt.Sprint(apiErr.Code)
 		}
 		if apiErr.Type != "" {
 			code += " " + apiErr.Type
 		}
-	case errors.As(err, &reqErr):
-		f.status, f.msg = reqErr.HTTPStatusCode, strings.TrimSpace(string(reqErr.Body))
-		if len(f.msg) > 400 {
-			f.msg = f.msg[:400] + "…"
-		}
+	case f.status >= 400 && body != nil:
+		f.msg = bodyExcerpt(body)
 	}
 	if f.status >= 400 {
 		f.msg = fmt.Sprintf("%d %s: %s", f.status, http.StatusText(f.status), f.msg)
@@ -88,6 +102,27 @@ func classify(err error, timedOut bool, timeout time.Duration) failure {
 		f.kind = rejected
 	}
 	return f
+}
+
+// excerptMax is how much of an error body a message quotes.
+const excerptMax = 400
+
+// bodyExcerpt is the start of an error body for a message: whitespace runs
+// made single spaces, cut at excerptMax bytes (on a rune boundary) with
+// the full size said.
+func bodyExcerpt(body []byte) string {
+	s := strings.Join(strings.Fields(string(body)), " ")
+	switch {
+	case s == "":
+		return "(empty body)"
+	case len(s) <= excerptMax:
+		return s
+	}
+	cut := excerptMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(body))
 }
 
 // retryAfter reads retry-after-ms (Azure, OpenAI) or Retry-After (seconds

@@ -62,7 +62,7 @@ func (s Spec) Record(e *schemas.RunExperiment) {
 	e.Combinations = s.Combinations
 	e.Turns = s.turns()
 	e.Metrics = &schemas.RunMetrics{Protocol: schemas.ProtocolLive, Stage: s.Stage,
-		ExcludeInitSolved: s.ExcludeInitSolved, RerunSolved: s.RerunSolved}
+		ExcludeInitSolved: s.ExcludeInitSolved, RerunSolved: s.RerunSolved, Bootstrap: BootstrapMethod}
 }
 
 func (s Spec) turns() int {
@@ -100,14 +100,17 @@ func (s Spec) options() string {
 //
 // Means are summed in task order the way numpy sums (pairwise), so that
 // Percent reproduces the original's printed figures to the last digit.
+// Every value has a bootstrap confidence interval over tasks (ci_low,
+// ci_high; see BootstrapMethod), the same resamples for every metric.
 func Live(rows []schemas.Turn, spec Spec) ([]schemas.Metric, error) {
 	g, err := newGrid(rows, spec)
 	if err != nil {
 		return nil, err
 	}
+	rs := NewResampler(len(g.tasks))
 	var out []schemas.Metric
 	for c, comb := range spec.Combinations {
-		out = append(out, g.combination(c, comb, spec)...)
+		out = append(out, g.combination(c, comb, spec, rs)...)
 	}
 	return out, nil
 }
@@ -266,7 +269,7 @@ func (g *grid) status(c, t int, rerunSolved bool) taskStatus {
 	return ts
 }
 
-func (g *grid) combination(c int, comb Combination, spec Spec) []schemas.Metric {
+func (g *grid) combination(c int, comb Combination, spec Spec, rs *Resampler) []schemas.Metric {
 	statuses := make([]taskStatus, len(g.tasks))
 	for t := range g.tasks {
 		statuses[t] = g.status(c, t, spec.RerunSolved)
@@ -278,11 +281,14 @@ func (g *grid) combination(c int, comb Combination, spec Spec) []schemas.Metric 
 			base.Excluded++
 		}
 	}
-	// mean averages f over the tasks kept by keep, in task order.
+	// mean averages f over the tasks kept by keep, in task order, with
+	// its bootstrap interval.
+	byTask, kept := make([]float64, len(statuses)), make([]bool, len(statuses))
 	mean := func(keep func(ts taskStatus) bool, f func(ts taskStatus) float64) schemas.Metric {
 		m := base
 		var vals []float64
 		for t, ts := range statuses {
+			byTask[t], kept[t] = 0, false
 			if g.excluded[t] {
 				continue
 			}
@@ -290,7 +296,8 @@ func (g *grid) combination(c int, comb Combination, spec Spec) []schemas.Metric 
 				m.Dropped++
 				continue
 			}
-			vals = append(vals, f(ts))
+			byTask[t], kept[t] = f(ts), true
+			vals = append(vals, byTask[t])
 			if ts.missing {
 				m.Missing++
 			}
@@ -299,6 +306,9 @@ func (g *grid) combination(c int, comb Combination, spec Spec) []schemas.Metric 
 		if len(vals) > 0 {
 			v := NumpyMean(vals)
 			m.Value = &v
+			if lo, hi, ok := rs.Interval(byTask, kept); ok {
+				m.CILow, m.CIHigh = &lo, &hi
+			}
 		}
 		return m
 	}
@@ -395,4 +405,45 @@ func FormatPercent(v *float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(Percent(*v), 'f', 1, 64)
+}
+
+// Outcomes are the per-task statuses the metrics are computed from:
+// S[c][t][i] is s_t(i) of task t at turn i in combination c, with the
+// carry-forward Live applies (a turn after a pass without a row passes).
+type Outcomes struct {
+	Tasks        []string
+	Combinations []Combination
+	Turns        int
+	Excluded     []bool     // [task]
+	S            [][][]bool // [combination][task][turn]
+	// Seen is false for a turn without a row that the stop rule does
+	// not explain (an incomplete run): S is false there.
+	Seen [][][]bool
+}
+
+// TaskOutcomes returns the statuses of every (combination, task, turn)
+// of the rows as Live reads them.
+func TaskOutcomes(rows []schemas.Turn, spec Spec) (*Outcomes, error) {
+	g, err := newGrid(rows, spec)
+	if err != nil {
+		return nil, err
+	}
+	o := &Outcomes{Tasks: g.tasks, Combinations: spec.Combinations, Turns: g.turns, Excluded: g.excluded}
+	for c := range spec.Combinations {
+		var sc, seen [][]bool
+		for t := range g.tasks {
+			ts := g.status(c, t, spec.RerunSolved)
+			sn := make([]bool, len(ts.s))
+			last := unknown
+			for i, cell := range g.cells[c][t] {
+				if cell != unknown {
+					last = cell
+				}
+				sn[i] = cell != unknown || last == pass
+			}
+			sc, seen = append(sc, ts.s), append(seen, sn)
+		}
+		o.S, o.Seen = append(o.S, sc), append(o.Seen, seen)
+	}
+	return o, nil
 }

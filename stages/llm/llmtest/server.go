@@ -39,6 +39,13 @@ type Fault struct {
 	// Bare writes the error object at the top level, as vLLM does,
 	// instead of OpenAI's {"error": {...}}.
 	Bare bool
+	// Body, when set with Status, is the whole response body, sent as it
+	// is: servers and proxies answer errors in shapes of their own
+	// ({"error":"SyntaxError","message":...}, HTML, plain text).
+	Body string
+	// ContentType is the Content-Type of a Body answer (default
+	// application/json).
+	ContentType string
 }
 
 // Common faults.
@@ -379,6 +386,16 @@ func (s *Server) fault(w http.ResponseWriter, hr *http.Request, r Request, f Fau
 }
 
 func writeError(w http.ResponseWriter, f Fault) {
+	if f.Body != "" {
+		ct := f.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(f.Status)
+		_, _ = io.WriteString(w, f.Body)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(f.Status)
 	if f.Bare {
