@@ -42,6 +42,15 @@ type Spec struct {
 	// Recall, as the original's exclude_init_solved does (its Pass@1
 	// table keeps them).
 	ExcludeInitSolved bool
+	// Protocol is which metrics: "live" (also when empty) or "static"
+	// (ConvCodeBench: see Static).
+	Protocol string
+	// Reference is, for static metrics, the score stage whose rows are
+	// the reference's statuses (Stage's rows are the target's).
+	Reference string
+	// NoCompensateInit turns the original's compensate_init off (static
+	// MRR then ignores the target's own turn 0).
+	NoCompensateInit bool
 }
 
 // SpecFromRun reads the spec a run recorded in run.json. A run without
@@ -50,6 +59,10 @@ func SpecFromRun(r *schemas.Run) Spec {
 	s := Spec{Experiment: r.Experiment.Name, Combinations: r.Experiment.Combinations, Turns: r.Experiment.Turns}
 	if m := r.Experiment.Metrics; m != nil {
 		s.Stage, s.RerunSolved, s.ExcludeInitSolved = m.Stage, m.RerunSolved, m.ExcludeInitSolved
+		if m.Protocol == schemas.ProtocolStatic {
+			s.Protocol, s.Reference = m.Protocol, m.Reference
+			s.NoCompensateInit = m.CompensateInit != nil && !*m.CompensateInit
+		}
 	}
 	return s
 }
@@ -63,6 +76,10 @@ func (s Spec) Record(e *schemas.RunExperiment) {
 	e.Turns = s.turns()
 	e.Metrics = &schemas.RunMetrics{Protocol: schemas.ProtocolLive, Stage: s.Stage,
 		ExcludeInitSolved: s.ExcludeInitSolved, RerunSolved: s.RerunSolved}
+	if s.Protocol == schemas.ProtocolStatic {
+		e.Metrics.Protocol, e.Metrics.Reference = schemas.ProtocolStatic, s.Reference
+		e.Metrics.CompensateInit = ptr(!s.NoCompensateInit)
+	}
 }
 
 func (s Spec) turns() int {
@@ -74,10 +91,14 @@ func (s Spec) turns() int {
 
 // options is the options column: the choices that changed the numbers.
 func (s Spec) options() string {
+	var opts []string
 	if s.ExcludeInitSolved {
-		return "exclude_init_solved"
+		opts = append(opts, "exclude_init_solved")
 	}
-	return ""
+	if s.Protocol == schemas.ProtocolStatic {
+		opts = append(opts, s.staticOptions()...)
+	}
+	return strings.Join(opts, ",")
 }
 
 // Live computes ConvCodeWorld's live metrics (protocol.md §6) over the turn
@@ -303,12 +324,6 @@ func (g *grid) combination(c int, comb Combination, spec Spec) []schemas.Metric 
 		return m
 	}
 	all := func(taskStatus) bool { return true }
-	b2f := func(b bool) float64 {
-		if b {
-			return 1
-		}
-		return 0
-	}
 	var out []schemas.Metric
 	for i := 0; i <= g.turns; i++ {
 		m := mean(all, func(ts taskStatus) float64 { return b2f(ts.s[i] || ts.s[0]) })
