@@ -2,7 +2,9 @@ package schemas
 
 // MetricsVersion is the version of the metrics table. Bump it (and say why
 // in the change) whenever a column is added, removed or changes meaning.
-const MetricsVersion = "1"
+// Version 2 added static (ConvCodeBench) rows: protocol = static, pass@1
+// from turn 1 only, options compensate_init=false.
+const MetricsVersion = "2"
 
 // Metric names in the metric column, in the order rows are written.
 const (
