@@ -52,6 +52,7 @@ type cli struct {
 	Graph    graphCmd    `cmd:"" help:"Print the stage graph of an experiment as Graphviz DOT."`
 	Report   reportCmd   `cmd:"" help:"Summarise a results directory."`
 	Cache    cacheCmd    `cmd:"" help:"Inspect the cache."`
+	Import   importCmd   `cmd:"" help:"Read another tool's logs into a ccw results directory."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }
 

@@ -16,14 +16,19 @@ import (
 )
 
 type reportCmd struct {
-	Dir               string `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json)." type:"existingdir"`
-	Format            string `default:"text" enum:"text,markdown,json,csv,ids" help:"Output format: text (the original's tables), markdown, json (metric rows and captions), csv (metric rows), or ids (the tasks not passing at turn 0, one a line: an exclusion list for other experiments)."`
-	Cumulative        bool   `help:"Table 1 shows cumulative Pass@1 (a pass at any turn up to i) instead of the original's (a pass at turn i or turn 0)."`
-	ExcludeInitSolved bool   `name:"exclude-init-solved" help:"Recompute MRR and Recall without the tasks solved at turn 0, as the original's exclude_init_solved."`
-	Model             string `help:"Model name for the captions (default: the model of the turn-0 rows)." placeholder:"NAME"`
+	Dir               string   `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json)." type:"existingdir"`
+	More              []string `arg:"" optional:"" name:"more" help:"More results directories: one table per metric with a row per model, and rank correlations between static and live runs of the same models." type:"existingdir"`
+	NoCompensateInit  bool     `name:"no-compensate-init" help:"Static runs: recompute MRR without crediting the model's own turn 0 (the original's compensate_init=false)."`
+	Format            string   `default:"text" enum:"text,markdown,json,csv,ids" help:"Output format: text (the original's tables), markdown, json (metric rows and captions), csv (metric rows), or ids (the tasks not passing at turn 0, one a line: an exclusion list for other experiments)."`
+	Cumulative        bool     `help:"Table 1 shows cumulative Pass@1 (a pass at any turn up to i) instead of the original's (a pass at turn i or turn 0)."`
+	ExcludeInitSolved bool     `name:"exclude-init-solved" help:"Recompute MRR and Recall without the tasks solved at turn 0, as the original's exclude_init_solved."`
+	Model             string   `help:"Model name for the captions (default: the model of the turn-0 rows)." placeholder:"NAME"`
 }
 
 func (c *reportCmd) Run(e *env) error {
+	if len(c.More) > 0 {
+		return c.multiRun(e)
+	}
 	rows, err := schemas.ReadRows[schemas.Turn](schemas.Turns, filepath.Join(c.Dir, "turns.parquet"))
 	if err != nil {
 		return fmt.Errorf("%s is not a ccw results directory: %w", c.Dir, err)
@@ -35,6 +40,9 @@ func (c *reportCmd) Run(e *env) error {
 	spec := score.SpecFromRun(run)
 	if len(spec.Combinations) == 0 {
 		spec = specFromRows(spec, rows)
+	}
+	if spec.Protocol == schemas.ProtocolStatic {
+		return c.static(e, run, spec, rows)
 	}
 	if len(spec.Combinations) > 0 {
 		return c.multiTurn(e, run, spec, rows)
