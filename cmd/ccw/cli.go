@@ -21,7 +21,7 @@ const (
 // loadFlags are shared by the commands that load a pipeline file.
 type loadFlags struct {
 	File string   `arg:"" name:"file" help:"Pipeline file (.hcl)." type:"existingfile"`
-	Var  []string `name:"var" short:"v" help:"Set a variable: --var name=value (repeatable)." placeholder:"NAME=VALUE"`
+	Var  []string `name:"var" short:"v" sep:"none" help:"Set a variable: --var name=value (repeatable)." placeholder:"NAME=VALUE"`
 }
 
 type cacheFlag struct {
