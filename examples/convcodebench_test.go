@@ -22,7 +22,7 @@ import (
 var staticCombinations = []string{"cf_ef_partial_snf", "cf_ef_full_snf", "cf_sef", "cf_ef_partial_sef", "cf_ef_full_sef"}
 
 // loadTaskFile reads a task file in BigCodeBench's format (plain jsonl).
-func loadTaskFile(t *testing.T, path string) []bcbTask {
+func loadTaskFile(t testing.TB, path string) []bcbTask {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

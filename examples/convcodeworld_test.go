@@ -31,7 +31,7 @@ type bcbTask struct {
 	ID, Instruct, Complete, Canonical, CodePrompt string
 }
 
-func loadBCB(t *testing.T, hardOnly bool) []bcbTask {
+func loadBCB(t testing.TB, hardOnly bool) []bcbTask {
 	t.Helper()
 	dir := testenv.SharedData(t)
 	f, err := os.Open(filepath.Join(dir, "bigcodebench", "BigCodeBench-v0.1.0_hf.jsonl.gz"))
