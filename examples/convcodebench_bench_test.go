@@ -48,7 +48,9 @@ func measure(b testing.TB, out string, coder, user *llmtest.Server, args ...stri
 // combinations with verbal feedback, each from an empty cache: wall
 // time, executions and model calls, and their ratios. The reference is a
 // live run of another scripted coder. BigCodeBench's 148 Hard tasks
-// (CCW_BENCH_TASKS=mini: ccw's 17 mini tasks, full: all 1140).
+// (CCW_BENCH_TASKS=mini: ccw's 17 mini tasks, full: all 1140). The
+// scripted models answer at once unless CCW_BENCH_LATENCY (a Go
+// duration, e.g. 2s) delays every answer, as a real endpoint does.
 //
 //	CCW_SHARED_DATA=../../shared/data go test ./examples -run '^$' -bench ConvCodeBenchVsLive -benchtime 1x
 func BenchmarkConvCodeBenchVsLive(b *testing.B) {
@@ -66,6 +68,14 @@ func BenchmarkConvCodeBenchVsLive(b *testing.B) {
 		tasks = loadBCB(b, true)
 		taskVars = []string{"--var", "tasks=" + filepath.Join(testenv.SharedData(b), "bigcodebench", "BigCodeBench-v0.1.0_hf.jsonl.gz"), "--var", "subset=hard"}
 	}
+	var latency time.Duration
+	if v := os.Getenv("CCW_BENCH_LATENCY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatalf("CCW_BENCH_LATENCY=%q: %v", v, err)
+		}
+		latency = d
+	}
 	combos, _ := json.Marshal(staticCombinations)
 	for range b.N {
 		dir := b.TempDir()
@@ -75,6 +85,7 @@ func BenchmarkConvCodeBenchVsLive(b *testing.B) {
 		}
 		coderA, coderB, user := llmtest.New(), llmtest.New(), llmtest.New()
 		coderA.Answer, coderB.Answer, user.Answer = scA.answer, scB.answer, scA.answer
+		coderB.Latency, user.Latency = latency, latency
 		live := func(coder *llmtest.Server, name, cache, out string) []string {
 			return append([]string{"run", "convcodeworld.hcl", "--cache", cache, "--out", out,
 				"--var", "coder_url=" + coder.BaseURL(), "--var", "coder_model=" + name,
@@ -95,8 +106,8 @@ func BenchmarkConvCodeBenchVsLive(b *testing.B) {
 		if s.simCalls != 0 {
 			b.Fatalf("the static run called the simulated user %d times", s.simCalls)
 		}
-		b.Logf("%d tasks x %d combinations: live %v, %d executions, %d coder + %d simulator calls; static %v, %d executions, %d coder calls",
-			len(tasks), len(staticCombinations), l.wall.Round(time.Millisecond), l.executions, l.coderCalls, l.simCalls,
+		b.Logf("%d tasks x %d combinations, model latency %v: live %v, %d executions, %d coder + %d simulator calls; static %v, %d executions, %d coder calls",
+			len(tasks), len(staticCombinations), latency, l.wall.Round(time.Millisecond), l.executions, l.coderCalls, l.simCalls,
 			s.wall.Round(time.Millisecond), s.executions, s.coderCalls)
 		b.ReportMetric(s.wall.Seconds()/l.wall.Seconds(), "static/live_wall")
 		b.ReportMetric(float64(s.executions)/float64(l.executions), "static/live_execs")
