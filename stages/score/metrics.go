@@ -293,35 +293,9 @@ func (g *grid) combination(c int, comb Combination, spec Spec) []schemas.Metric 
 		statuses[t] = g.status(c, t, spec.RerunSolved)
 	}
 	base := schemas.Metric{Experiment: g.experiment, Protocol: schemas.ProtocolLive, Stage: g.stage,
-		Combination: comb.Name, Label: comb.Label, Total: int64(len(g.tasks)), Options: spec.options()}
-	for _, ex := range g.excluded {
-		if ex {
-			base.Excluded++
-		}
-	}
-	// mean averages f over the tasks kept by keep, in task order.
+		Combination: comb.Name, Label: comb.Label, Options: spec.options()}
 	mean := func(keep func(ts taskStatus) bool, f func(ts taskStatus) float64) schemas.Metric {
-		m := base
-		var vals []float64
-		for t, ts := range statuses {
-			if g.excluded[t] {
-				continue
-			}
-			if !keep(ts) {
-				m.Dropped++
-				continue
-			}
-			vals = append(vals, f(ts))
-			if ts.missing {
-				m.Missing++
-			}
-		}
-		m.Tasks = int64(len(vals))
-		if len(vals) > 0 {
-			v := NumpyMean(vals)
-			m.Value = &v
-		}
-		return m
+		return averaged(base, statuses, g.excluded, keep, func(ts taskStatus) bool { return ts.missing }, f)
 	}
 	all := func(taskStatus) bool { return true }
 	var out []schemas.Metric
@@ -354,6 +328,34 @@ func (g *grid) combination(c int, comb Combination, spec Spec) []schemas.Metric 
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// averaged is base with the mean of f over the tasks (in task order)
+// that are not excluded and that keep keeps, and the counts: total,
+// excluded, dropped (not kept) and missing (kept, and missing says so).
+func averaged[T any](base schemas.Metric, tasks []T, excluded []bool, keep, missing func(T) bool, f func(T) float64) schemas.Metric {
+	m := base
+	m.Total = int64(len(tasks))
+	var vals []float64
+	for t, task := range tasks {
+		switch {
+		case excluded[t]:
+			m.Excluded++
+		case !keep(task):
+			m.Dropped++
+		default:
+			vals = append(vals, f(task))
+			if missing(task) {
+				m.Missing++
+			}
+		}
+	}
+	m.Tasks = int64(len(vals))
+	if len(vals) > 0 {
+		v := NumpyMean(vals)
+		m.Value = &v
+	}
+	return m
+}
 
 // NumpyMean is numpy.mean of a float64 vector: numpy's pairwise sum
 // (blocks of up to 128 elements summed with eight accumulators, longer

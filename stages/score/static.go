@@ -84,34 +84,9 @@ func staticCombination(target, ref *grid, c int, comb Combination, spec Spec) []
 		excluded[t] = target.excluded[t] || ref.excluded[t]
 	}
 	base := schemas.Metric{Experiment: target.experiment, Protocol: schemas.ProtocolStatic, Stage: target.stage,
-		Combination: comb.Name, Label: comb.Label, Total: int64(len(tasks)), Options: spec.options()}
-	for _, ex := range excluded {
-		if ex {
-			base.Excluded++
-		}
-	}
+		Combination: comb.Name, Label: comb.Label, Options: spec.options()}
 	mean := func(keep func(st staticTask) bool, f func(st staticTask) float64) schemas.Metric {
-		m := base
-		var vals []float64
-		for t, st := range tasks {
-			if excluded[t] {
-				continue
-			}
-			if !keep(st) {
-				m.Dropped++
-				continue
-			}
-			vals = append(vals, f(st))
-			if st.missing {
-				m.Missing++
-			}
-		}
-		m.Tasks = int64(len(vals))
-		if len(vals) > 0 {
-			v := NumpyMean(vals)
-			m.Value = &v
-		}
-		return m
+		return averaged(base, tasks, excluded, keep, func(st staticTask) bool { return st.missing }, f)
 	}
 	all := func(staticTask) bool { return true }
 	var out []schemas.Metric

@@ -46,10 +46,8 @@ func LiveSQL(ctx context.Context, db *sql.DB, turnsPath string, spec score.Spec)
 		`CREATE OR REPLACE TEMP TABLE spec_combos (ord INTEGER, name VARCHAR, label VARCHAR)`,
 		`CREATE OR REPLACE TEMP TABLE spec_tasks (task_id VARCHAR)`,
 	}
-	for _, q := range setup {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("scoretest: %s: %w", q, err)
-		}
+	if err := execAll(ctx, conn, setup); err != nil {
+		return nil, err
 	}
 	stage := spec.Stage
 	if stage == "" {
@@ -108,10 +106,8 @@ func StaticSQL(ctx context.Context, db *sql.DB, refTurnsPath, refStage, turnsPat
 		`CREATE OR REPLACE TEMP TABLE spec_combos (ord INTEGER, name VARCHAR, label VARCHAR)`,
 		`CREATE OR REPLACE TEMP TABLE spec_tasks (task_id VARCHAR)`,
 	}
-	for _, q := range setup {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("scoretest: %s: %w", q, err)
-		}
+	if err := execAll(ctx, conn, setup); err != nil {
+		return nil, err
 	}
 	if _, err := conn.ExecContext(ctx, `INSERT INTO spec VALUES (?, ?, ?, ?, ?, ?)`,
 		spec.Experiment, spec.Stage, refStage, turns, spec.ExcludeInitSolved, !spec.NoCompensateInit); err != nil {
@@ -125,6 +121,16 @@ func StaticSQL(ctx context.Context, db *sql.DB, refTurnsPath, refStage, turnsPat
 		return nil, fmt.Errorf("scoretest: static_metrics.sql: %w", err)
 	}
 	return scanMetrics(rows)
+}
+
+// execAll runs statements in order.
+func execAll(ctx context.Context, conn *sql.Conn, stmts []string) error {
+	for _, q := range stmts {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("scoretest: %s: %w", q, err)
+		}
+	}
+	return nil
 }
 
 // fillSpec inserts the combinations and tasks of spec.
