@@ -243,22 +243,27 @@ protocol "convcodebench" {
       where = { stage = var.reference_stage, combination = combination.name, task_id = task.task_id, turn = turn.index }
     }
 
+    # The reference's row of turn i-1 (or of its pass before).
+    stage "let" "row" {
+      value = let.solved ? load.last.record : load.previous.record
+    }
+
     # The reference at turn i-1: its code (turn 0 without the original's
     # calibration prefix, which a run with fidelity = "original" logs as
     # the executed program) and its evaluation, as an execution result.
     stage "let" "reference" {
       value = {
-        row  = let.solved ? load.last.record : load.previous.record
-        code = trimprefix((let.solved ? load.last.record : load.previous.record).code, turn.index == 1 ? "${task.code_prompt}\n    pass\n" : "")
+        row  = let.row
+        code = trimprefix(let.row.code, turn.index == 1 ? "${task.code_prompt}\n    pass\n" : "")
         execution = {
-          status       = (let.solved ? load.last.record : load.previous.record).status
+          status       = let.row.status
           passed       = let.solved
-          tests        = jsondecode((let.solved ? load.last.record : load.previous.record).tests)
-          tests_run    = jsondecode((let.solved ? load.last.record : load.previous.record).tests_run)
-          tests_failed = jsondecode((let.solved ? load.last.record : load.previous.record).tests_failed)
-          limit        = (let.solved ? load.last.record : load.previous.record).limit
-          output       = (let.solved ? load.last.record : load.previous.record).output
-          duration_ms  = jsondecode((let.solved ? load.last.record : load.previous.record).exec_ms)
+          tests        = jsondecode(let.row.tests)
+          tests_run    = jsondecode(let.row.tests_run)
+          tests_failed = jsondecode(let.row.tests_failed)
+          limit        = let.row.limit
+          output       = let.row.output
+          duration_ms  = jsondecode(let.row.exec_ms)
           limits       = null
         }
       }
