@@ -169,6 +169,7 @@ func compileExperiment(p *Plan, e *pipelines.Experiment, userBase *hcl.EvalConte
 
 	diags = append(diags, compileCombinations(ep, e, userBase)...)
 	diags = append(diags, compileTurns(ep, e, userBase)...)
+	diags = append(diags, compileMetrics(ep, e)...)
 
 	var ok bool
 	var moreDiags hcl.Diagnostics
@@ -449,6 +450,43 @@ func compileTurns(ep *ExperimentPlan, e *pipelines.Experiment, userBase *hcl.Eva
 	}
 	return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid turns",
 		Detail: "turns must be a whole number from 0 to 1000.", Subject: expr.Range().Ptr()})
+}
+
+// compileMetrics evaluates the body's metrics attribute: an object (or
+// map) whose values are strings, numbers or bools, kept as text.
+func compileMetrics(ep *ExperimentPlan, e *pipelines.Experiment) hcl.Diagnostics {
+	expr := e.Body.Metrics
+	if expr == nil {
+		return nil
+	}
+	v, diags := expr.Value(ep.base)
+	if diags.HasErrors() {
+		return diags
+	}
+	bad := func(why string) hcl.Diagnostics {
+		return append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid metrics",
+			Detail:  "metrics must be an object of strings, numbers or bools, like { protocol = \"static\" }: " + why,
+			Subject: expr.Range().Ptr()})
+	}
+	if v.IsNull() {
+		return diags
+	}
+	if !v.IsWhollyKnown() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
+		return bad("got " + v.Type().FriendlyName())
+	}
+	ep.Metrics = map[string]string{}
+	for it := v.ElementIterator(); it.Next(); {
+		k, val := it.Element()
+		if val.IsNull() {
+			continue
+		}
+		s, err := convert.Convert(val, cty.String)
+		if err != nil {
+			return bad(fmt.Sprintf("%s is %s", k.AsString(), val.Type().FriendlyName()))
+		}
+		ep.Metrics[k.AsString()] = s.AsString()
+	}
+	return diags
 }
 
 // stringList evaluates expr as a list of strings.

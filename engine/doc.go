@@ -32,7 +32,8 @@
 // to the tasks of one shard (engine/shard, which also merges shards). Every instance has a typed Address (experiment,
 // combination, stage, task, turn) carried by events, errors, rows and
 // explain records. Results of score stages become rows of turns.parquet,
-// sorted by address; the stage set's metrics become metrics.parquet;
+// sorted by address; the stage set's metrics (told the body's metrics
+// attribute) become metrics.parquet;
 // run.json records what was run.
 //
 // The engine reports progress as Events and failures as *VertexError values

@@ -54,6 +54,9 @@ type ExperimentPlan struct {
 	Combinations []*CombinationPlan
 	// Turns is the turn budget: the turn stages run at turns 1..Turns.
 	Turns int
+	// Metrics is the body's metrics attribute, evaluated: how the score
+	// rows become metrics (nil: the default).
+	Metrics map[string]string
 	// Stages of turn 0 (the only turn without a turn block), in
 	// dependency order; TurnStages of every later turn.
 	Stages     []*StagePlan

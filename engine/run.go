@@ -635,7 +635,7 @@ func (r *run) writeMetrics(res *Result, m *schemas.Run) error {
 			stage = sp.Addr // the last one: the turn template's score, when there are turns
 		}
 	}
-	run := stages.MetricsRun{Experiment: r.ep.Name, Turns: r.ep.Turns, Stage: stage, Tasks: r.unitIDs()}
+	run := stages.MetricsRun{Experiment: r.ep.Name, Turns: r.ep.Turns, Stage: stage, Tasks: r.unitIDs(), Options: r.ep.Metrics}
 	for _, c := range r.ep.Combinations {
 		run.Combinations = append(run.Combinations, schemas.RunCombination{Name: c.Name, Label: c.Label})
 	}

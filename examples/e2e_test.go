@@ -44,7 +44,7 @@ func TestMain(m *testing.M) {
 func needPython(t testing.TB) { testenv.NeedPython(t) }
 
 // ccw runs the binary; it returns stdout+stderr (the run's log).
-func ccw(t *testing.T, env []string, wantCode int, args ...string) string {
+func ccw(t testing.TB, env []string, wantCode int, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(ccwBin, args...)
 	cmd.Env = append(os.Environ(), env...)
@@ -67,7 +67,7 @@ func ccw(t *testing.T, env []string, wantCode int, args ...string) string {
 	return out.String()
 }
 
-func readTurns(t *testing.T, path string) []schemas.Turn {
+func readTurns(t testing.TB, path string) []schemas.Turn {
 	t.Helper()
 	rows, err := schemas.ReadRows[schemas.Turn](schemas.Turns, path)
 	if err != nil {

@@ -144,6 +144,11 @@ type Body struct {
 	UntilDeps []string
 	// Turns is the default turn budget (may be nil).
 	Turns hcl.Expression
+	// Metrics, when set, says how the rows of the score stages become
+	// metrics: an object whose values are strings (or numbers or bools),
+	// read by the stage set's metrics function, e.g. { protocol = "static",
+	// reference = "score.reference" }. Nil means the default (live).
+	Metrics hcl.Expression
 	// CombinationRefs are the combination attributes the stages read,
 	// with where they read them (the first place), for checking
 	// combinations added by experiments.

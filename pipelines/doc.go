@@ -8,7 +8,7 @@
 // reported in one pass as an hcl.Diagnostic with its source range.
 //
 // It also owns protocol files and the built-in ones embedded beside this
-// file (convcodeworld.hcl): a protocol file holds variable and locals
+// file (convcodeworld.hcl, convcodebench.hcl): a protocol file holds variable and locals
 // blocks (its variables are its parameters) and one protocol block, and an
 // experiment runs it with protocol = "NAME" or a path, setting the
 // parameters as its own attributes. The body of an experiment or protocol
@@ -22,7 +22,11 @@
 //     turn's with prev.kind.name (turn 1 reads turn 0's stage of that
 //     name, which must exist);
 //   - until = EXPR ends a task's turns in a combination when true of the
-//     turn that just ended; turns = N is the budget;
+//     turn that just ended; turns = N is the budget; without until (or
+//     when it never holds) no turn waits for the one before unless its
+//     stages read prev;
+//   - metrics = { protocol = "live" | "static", ... } says how the score
+//     rows become metrics (the stage set's metrics function reads it);
 //   - when = EXPR on a stage makes an instance "not applicable" (its
 //     result is null) instead of running it; turn.index and turn.max are
 //     the current turn and the budget.

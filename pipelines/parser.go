@@ -252,12 +252,12 @@ var (
 	experimentSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{
 			{Name: "tasks", Required: true}, {Name: "output"}, {Name: "exclude"}, {Name: "description"},
-			{Name: "protocol"}, {Name: "combinations"}, {Name: "turns"}, {Name: "until"},
+			{Name: "protocol"}, {Name: "combinations"}, {Name: "turns"}, {Name: "until"}, {Name: "metrics"},
 		},
 		Blocks: bodyBlocks,
 	}
 	protocolSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "description"}, {Name: "turns"}, {Name: "until"}},
+		Attributes: []hcl.AttributeSchema{{Name: "description"}, {Name: "turns"}, {Name: "until"}, {Name: "metrics"}},
 		Blocks:     bodyBlocks,
 	}
 	bodyBlocks = []hcl.BlockHeaderSchema{
@@ -339,6 +339,13 @@ func (p *Parser) decodeExperiment(block *hcl.Block, cfg *Config) (*Experiment, h
 			Subject: u.NameRange.Ptr(),
 		})
 	}
+	if m, ok := content.Attributes["metrics"]; ok {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError, Summary: "Unexpected metrics",
+			Detail:  "How rows become metrics belongs to the protocol; an experiment that runs a protocol sets it through the protocol's variables, if the protocol has any.",
+			Subject: m.NameRange.Ptr(),
+		})
+	}
 	if proto == nil {
 		e.Body = &Body{File: cfg, DeclRange: block.DefRange}
 		return e, diags
@@ -403,6 +410,9 @@ func (p *Parser) decodeBody(content *hcl.BodyContent, file *Config, owner, name 
 	}
 	if attr, ok := content.Attributes["turns"]; ok {
 		b.Turns = attr.Expr
+	}
+	if attr, ok := content.Attributes["metrics"]; ok {
+		b.Metrics = attr.Expr
 	}
 	seenStages := map[string]hcl.Range{}
 	seenCombos := map[string]hcl.Range{}

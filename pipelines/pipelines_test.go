@@ -242,3 +242,43 @@ locals {
 		}
 	}
 }
+
+// TestMetricsBelongsToTheProtocol: an experiment that runs a protocol
+// cannot set how rows become metrics; its own body can.
+func TestMetricsBelongsToTheProtocol(t *testing.T) {
+	dir := t.TempDir()
+	proto := `protocol "p" {
+  metrics = { protocol = "static" }
+  stage "execute" "run" {}
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "p.hcl"), []byte(proto), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := `tasks "t" {}
+experiment "e" {
+  protocol = "./p.hcl"
+  tasks    = tasks.t
+  metrics  = { protocol = "live" }
+}
+`
+	p := NewParser(vocab)
+	_, diags := p.LoadSource(filepath.Join(dir, "e.hcl"), []byte(src))
+	if !strings.Contains(diags.Error(), "Unexpected metrics") {
+		t.Errorf("diagnostics: %s", diags.Error())
+	}
+	own := `tasks "t" {}
+experiment "e" {
+  tasks   = tasks.t
+  metrics = { protocol = local.p }
+  stage "execute" "run" {}
+}
+`
+	cfg, diags := NewParser(vocab).LoadSource(filepath.Join(dir, "own.hcl"), []byte(own))
+	if !strings.Contains(diags.Error(), `There is no local value named "p"`) {
+		t.Errorf("own body: %s", diags.Error())
+	}
+	if cfg.Experiments[0].Body.Metrics == nil {
+		t.Error("the experiment's own metrics attribute was not kept")
+	}
+}

@@ -146,6 +146,11 @@ func (p *Parser) checkBody(b *Body, cfg *Config, owner, name string, resources b
 			}
 		}
 	}
+	if b.Metrics != nil {
+		for _, t := range b.Metrics.Variables() {
+			diags = append(diags, (&scope{what: "the metrics attribute", cfg: cfg}).check(t)...)
+		}
+	}
 	var turnStages []*Stage
 	if b.Turn != nil {
 		turnStages = b.Turn.Stages

@@ -2,8 +2,10 @@ package schemas
 
 // MetricsVersion is the version of the metrics table. Bump it (and say why
 // in the change) whenever a column is added, removed or changes meaning.
-// Version 2 added ci_low and ci_high (bootstrap confidence intervals).
-const MetricsVersion = "2"
+// Version 2 added ci_low and ci_high (bootstrap confidence intervals);
+// version 3 added static (ConvCodeBench) rows: protocol = static, pass@1
+// from turn 1 only, options compensate_init=false.
+const MetricsVersion = "3"
 
 // Metric names in the metric column, in the order rows are written.
 const (
@@ -13,15 +15,19 @@ const (
 	MetricRecall          = "recall"            // share of tasks that pass at some turn
 )
 
-// ProtocolLive is the protocol column of ConvCodeWorld (live) metrics.
-const ProtocolLive = "live"
+// Protocol column values: ConvCodeWorld (live) and ConvCodeBench (static)
+// metrics.
+const (
+	ProtocolLive   = "live"
+	ProtocolStatic = "static"
+)
 
 // Metric is one row of metrics.parquet: one figure of one feedback
 // combination, in long format. Values are fractions (0.352, not 35.2);
 // reports scale and round them.
 type Metric struct {
 	Experiment  string   `arrow:"experiment" json:"experiment" doc:"experiment block name"`
-	Protocol    string   `arrow:"protocol" json:"protocol" doc:"live (ConvCodeWorld)"`
+	Protocol    string   `arrow:"protocol" json:"protocol" doc:"live (ConvCodeWorld) or static (ConvCodeBench: pass@1 from turn 1, no pass@1_cumulative)"`
 	Stage       string   `arrow:"stage" json:"stage" doc:"the score stage whose turn rows were scored"`
 	Combination string   `arrow:"combination" json:"combination" doc:"feedback combination, as in turns.parquet"`
 	Label       string   `arrow:"label" json:"label" doc:"the combination's column label in reports"`
@@ -35,7 +41,7 @@ type Metric struct {
 	Excluded    int64    `arrow:"excluded" json:"excluded" doc:"tasks left out as calibration exclusions (excluded rows)"`
 	Dropped     int64    `arrow:"dropped" json:"dropped" doc:"tasks left out because turn 0 passed (exclude_init_solved; mrr and recall only, as the original)"`
 	Missing     int64    `arrow:"missing" json:"missing" doc:"averaged tasks lacking a row at a turn that the stop rule does not explain (incomplete run); that turn carries an earlier pass, else counts as not passing"`
-	Options     string   `arrow:"options" json:"options" doc:"options that changed the computation, comma-separated (exclude_init_solved); empty for defaults"`
+	Options     string   `arrow:"options" json:"options" doc:"options that changed the computation, comma-separated (exclude_init_solved, compensate_init=false); empty for defaults"`
 }
 
 // Metrics is the metrics.parquet table.

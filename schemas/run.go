@@ -88,12 +88,15 @@ type RunCombination struct {
 
 // RunMetrics records the choices behind metrics.parquet.
 type RunMetrics struct {
-	Protocol          string `json:"protocol" doc:"live"`
-	Stage             string `json:"stage" doc:"the score stage whose rows were scored"`
+	Protocol          string `json:"protocol" doc:"live or static"`
+	Stage             string `json:"stage" doc:"the score stage whose rows were scored (static: the target's)"`
 	ExcludeInitSolved bool   `json:"exclude_init_solved" doc:"tasks solved at turn 0 left out of mrr and recall"`
 	RerunSolved       bool   `json:"rerun_solved" doc:"solved tasks keep a row at every later turn (fidelity = original)"`
 	// Bootstrap says how the ci_low and ci_high columns were computed.
-	Bootstrap string `json:"bootstrap,omitempty"`
+	Bootstrap string `json:"bootstrap,omitempty" doc:"how ci_low and ci_high were computed"`
+	// Reference and CompensateInit are set for static metrics only.
+	Reference      string `json:"reference,omitempty" doc:"static: the score stage whose rows are the reference's statuses"`
+	CompensateInit *bool  `json:"compensate_init,omitempty" doc:"static: the target's own turn 0 counts in mrr (the original's default)"`
 }
 
 // RunTasks describes the task set.

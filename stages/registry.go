@@ -79,6 +79,10 @@ type MetricsRun struct {
 	Stage string
 	// Tasks are the selected task ids, in order.
 	Tasks []string
+	// Options are the protocol's metrics attribute (nil when it has
+	// none): which metrics, and what they need, e.g. protocol = "static"
+	// and reference = the score stage whose rows are the reference's.
+	Options map[string]string
 }
 
 // NewSet returns an empty set.

@@ -80,6 +80,7 @@ type cli struct {
 	Merge    mergeCmd    `cmd:"" help:"Join the results of the shards of one run (ccw run --shard) into the tables a single run writes."`
 	Diff     diffCmd     `cmd:"" help:"Compare two runs: flipped tasks and turns, paired tests per combination, configuration inputs that differ."`
 	Cache    cacheCmd    `cmd:"" help:"Inspect the cache."`
+	Import   importCmd   `cmd:"" help:"Read another tool's logs into a ccw results directory."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 }
 

@@ -18,10 +18,10 @@ import (
 )
 
 type reportCmd struct {
-	Dirs              []string `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json); or the shard directories of one run (ccw run --shard), or the directory holding them, which are joined as ccw merge joins them; several runs with --html or --plot." type:"existingdir"`
+	Dirs              []string `arg:"" name:"dir" help:"Results directory (holds turns.parquet and run.json); or the shard directories of one run (ccw run --shard), or the directory holding them, which are joined as ccw merge joins them; or several runs: one table per metric with a row per model, and rank correlations between static and live runs of the same models (and with --html or --plot, curves of each)." type:"existingdir"`
 	HTML              string   `name:"html" help:"Write a self-contained HTML report (curves, bars with intervals, tables, cost, per-task turns) to this file." placeholder:"FILE"`
 	Plot              string   `name:"plot" help:"Write the Pass@1-per-turn curves alone to this file (.png or .svg)." placeholder:"FILE"`
-	Dir               string   `kong:"-"`
+	NoCompensateInit  bool     `name:"no-compensate-init" help:"Static runs: recompute MRR without crediting the model's own turn 0 (the original's compensate_init=false)."`
 	Format            string   `default:"text" enum:"text,markdown,json,csv,ids" help:"Output format: text (the original's tables), markdown, json (metric rows and captions), csv (metric rows), or ids (the tasks not passing at turn 0, one a line: an exclusion list for other experiments)."`
 	Cumulative        bool     `help:"Table 1 shows cumulative Pass@1 (a pass at any turn up to i) instead of the original's (a pass at turn i or turn 0)."`
 	ExcludeInitSolved bool     `name:"exclude-init-solved" help:"Recompute MRR and Recall without the tasks solved at turn 0, as the original's exclude_init_solved."`
@@ -37,6 +37,28 @@ type reportInput struct {
 	run    *schemas.Run
 	rows   []schemas.Turn
 	joined []schemas.Metric // the joined shards' metrics
+}
+
+// where names the input in messages: the results directory, or the shards.
+func (c *reportCmd) where() string {
+	if c.in != nil && c.in.dir != "" {
+		return c.in.dir
+	}
+	return strings.Join(c.Dirs, ", ")
+}
+
+// severalRuns says whether dirs name several whole runs (compared side by
+// side) rather than one run or the shards of one.
+func severalRuns(dirs []string) (bool, error) {
+	expanded, err := shard.Expand(dirs)
+	if err != nil || len(expanded) < 2 {
+		return false, err
+	}
+	run, err := schemas.ReadRun(expanded[0])
+	if err != nil {
+		return false, fmt.Errorf("%s is not a ccw results directory: %w", expanded[0], err)
+	}
+	return run.Shard == nil, nil
 }
 
 // input reads the results the arguments name.
@@ -66,6 +88,11 @@ func (c *reportCmd) Run(e *env) error {
 	if c.HTML != "" || c.Plot != "" {
 		return c.visual(e)
 	}
+	if several, err := severalRuns(c.Dirs); err != nil {
+		return err
+	} else if several {
+		return c.multiRun(e)
+	}
 	in, err := c.input()
 	if err != nil {
 		return err
@@ -75,6 +102,9 @@ func (c *reportCmd) Run(e *env) error {
 	spec := score.SpecFromRun(run)
 	if len(spec.Combinations) == 0 {
 		spec = specFromRows(spec, rows)
+	}
+	if spec.Protocol == schemas.ProtocolStatic {
+		return c.static(e, run, spec, rows)
 	}
 	if len(spec.Combinations) > 0 {
 		return c.multiTurn(e, run, spec, rows)
@@ -245,10 +275,14 @@ func (c *reportCmd) multiTurn(e *env, run *schemas.Run, spec score.Spec, rows []
 }
 
 // metrics reads metrics.parquet, or computes the metrics from the turn
-// rows when the file is absent or --exclude-init-solved asks for other
-// numbers; recomputed says which.
+// rows when the file is absent or the flags (--exclude-init-solved,
+// --no-compensate-init) ask for numbers the run did not compute;
+// recomputed says which.
 func (c *reportCmd) metrics(spec score.Spec, rows []schemas.Turn) (ms []schemas.Metric, recomputed bool, err error) {
-	if !c.ExcludeInitSolved || spec.ExcludeInitSolved {
+	want := spec
+	want.ExcludeInitSolved = spec.ExcludeInitSolved || c.ExcludeInitSolved
+	want.NoCompensateInit = spec.NoCompensateInit || c.NoCompensateInit
+	if sameOptions(want, spec) {
 		if c.in.dir == "" && c.in.joined != nil {
 			return c.in.joined, false, nil
 		}
@@ -262,16 +296,21 @@ func (c *reportCmd) metrics(spec score.Spec, rows []schemas.Turn) (ms []schemas.
 			}
 		}
 	}
-	spec.ExcludeInitSolved = spec.ExcludeInitSolved || c.ExcludeInitSolved
-	ms, err = score.Live(rows, spec)
+	ms, err = score.Metrics(rows, want)
 	if err != nil {
-		where := strings.Join(c.Dirs, ", ")
+		where := c.where()
 		if c.in.dir != "" {
 			where = filepath.Join(c.in.dir, "turns.parquet")
 		}
 		return nil, false, fmt.Errorf("%s: %w", where, err)
 	}
 	return ms, true, nil
+}
+
+// sameOptions says whether two specs compute the same metrics from the
+// same rows (metrics.parquet then holds them).
+func sameOptions(a, b score.Spec) bool {
+	return a.ExcludeInitSolved == b.ExcludeInitSolved && a.NoCompensateInit == b.NoCompensateInit
 }
 
 // modelOf names the evaluated model: the model of the first turn-0 row

@@ -84,7 +84,8 @@ func TestValidFiles(t *testing.T) {
 	files, _ := filepath.Glob("testdata/valid-files/*.hcl")
 	examples, _ := filepath.Glob("../../examples/*.hcl")
 	// Variables some examples require.
-	vars := map[string]map[string]string{"convcodeworld.hcl": {"coder_model": "validate-only"}}
+	vars := map[string]map[string]string{"convcodeworld.hcl": {"coder_model": "validate-only"},
+		"convcodebench.hcl": {"coder_model": "validate-only", "reference": "results/reference"}}
 	for _, path := range append(files, examples...) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			l, diags := compileFile(path, vars[filepath.Base(path)], t.TempDir())

@@ -21,7 +21,7 @@ func (c *reportCmd) visual(e *env) error {
 		if err != nil {
 			return err
 		}
-		ms, err := score.Live(r.rows, r.spec)
+		ms, err := score.Metrics(r.rows, r.spec)
 		if err != nil {
 			return fmt.Errorf("%s: %w", dir, err)
 		}

@@ -2,6 +2,9 @@ package builtin
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/ccw-dev/ccw/schemas"
 	"github.com/ccw-dev/ccw/stages"
@@ -47,22 +50,78 @@ func Registry(opt Options) *stages.Set {
 		s.Functions[name] = f
 	}
 	s.Tasks = taskSource{dir: opt.DatasetDir}
-	s.Metrics = liveMetrics
+	s.Metrics = metrics
 	return s
 }
 
-// liveMetrics computes ConvCodeWorld's live metrics. A run whose rows go on
-// after a pass re-executed solved code (fidelity = "original"): a missing
-// row after a pass then counts as missing, not as the pass carried on.
-func liveMetrics(rows []schemas.Turn, run stages.MetricsRun, rec *schemas.RunExperiment) ([]schemas.Metric, error) {
+// metrics computes ConvCodeWorld's live metrics, or ConvCodeBench's static
+// ones when the protocol's metrics attribute says protocol = "static". A
+// live run whose rows go on after a pass re-executed solved code
+// (fidelity = "original"): a missing row after a pass then counts as
+// missing, not as the pass carried on.
+func metrics(rows []schemas.Turn, run stages.MetricsRun, rec *schemas.RunExperiment) ([]schemas.Metric, error) {
 	spec := score.Spec{Experiment: run.Experiment, Combinations: run.Combinations, Turns: run.Turns, Stage: run.Stage,
-		Tasks: run.Tasks, RerunSolved: continuesAfterPass(rows, run.Stage)}
-	ms, err := score.Live(rows, spec)
+		Tasks: run.Tasks}
+	if err := applyOptions(&spec, run.Options); err != nil {
+		return nil, err
+	}
+	if spec.Protocol != schemas.ProtocolStatic {
+		spec.RerunSolved = continuesAfterPass(rows, spec.Stage)
+	}
+	ms, err := score.Metrics(rows, spec)
 	if err != nil {
 		return nil, err
 	}
 	spec.Record(rec)
 	return ms, nil
+}
+
+// applyOptions reads a protocol's metrics attribute: protocol (live or
+// static), stage (the scored score stage, default the last one),
+// reference (static: the reference's score stage), compensate_init and
+// exclude_init_solved (true or false).
+func applyOptions(spec *score.Spec, opts map[string]string) error {
+	flag := func(name, v string) (bool, error) {
+		switch v {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+		return false, fmt.Errorf("metrics option %s = %q: want true or false", name, v)
+	}
+	for _, k := range slices.Sorted(maps.Keys(opts)) {
+		v := opts[k]
+		switch k {
+		case "protocol":
+			if v != schemas.ProtocolLive && v != schemas.ProtocolStatic {
+				return fmt.Errorf("metrics option protocol = %q: want %q or %q", v, schemas.ProtocolLive, schemas.ProtocolStatic)
+			}
+			spec.Protocol = v
+		case "stage":
+			spec.Stage = v
+		case "reference":
+			spec.Reference = v
+		case "compensate_init":
+			on, err := flag(k, v)
+			if err != nil {
+				return err
+			}
+			spec.NoCompensateInit = !on
+		case "exclude_init_solved":
+			on, err := flag(k, v)
+			if err != nil {
+				return err
+			}
+			spec.ExcludeInitSolved = on
+		default:
+			return fmt.Errorf("unknown metrics option %q (known: protocol, stage, reference, compensate_init, exclude_init_solved)", k)
+		}
+	}
+	if spec.Protocol != schemas.ProtocolStatic && (spec.Reference != "" || spec.NoCompensateInit) {
+		return fmt.Errorf("metrics options reference and compensate_init are for protocol = %q", schemas.ProtocolStatic)
+	}
+	return nil
 }
 
 func continuesAfterPass(rows []schemas.Turn, stage string) bool {

@@ -6,7 +6,9 @@
 //
 // Each file is read and hashed once per process (keyed by path, size,
 // modification time and inode) and indexed once per set of key fields, so
-// that a lookup per task costs a map access. The result carries the
+// that a lookup per task costs a map access; an as-of lookup (at_most)
+// takes the record with the greatest number in a field up to a bound,
+// such as a task's last logged turn. The result carries the
 // file's content digest, so that the cache keys of stages that use a
 // record change when the file does.
 //

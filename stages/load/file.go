@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -266,30 +267,140 @@ func (f *File) readParquet(data []byte) (err error) {
 // No record, or more than one, is an error naming the file, the fields
 // and the values.
 func (f *File) Find(where map[string]string) (Record, error) {
-	if len(where) == 0 {
-		return nil, errors.New("where names no field to look records up by")
-	}
-	keys := make([]string, 0, len(where))
-	for k := range where {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	vals := make([]string, len(keys))
-	for i, k := range keys {
-		vals[i] = where[k]
+	keys, vals, err := sortedWhere(where)
+	if err != nil {
+		return nil, err
 	}
 	hits := f.index(keys)[joinKey(vals)]
 	switch len(hits) {
 	case 1:
 		return f.Records[hits[0]], nil
 	case 0:
-		return nil, fmt.Errorf("%s has no record with %s", f.Path, describe(keys, vals))
+		hint := ""
+		if len(keys) > 1 {
+			hint = f.absent(keys, vals)
+		}
+		return nil, fmt.Errorf("%s has no record with %s%s", f.Path, describe(keys, vals), hint)
 	}
+	return nil, fmt.Errorf("%s has %d records with %s (%ss %s)", f.Path, len(hits), describe(keys, vals), f.unit, f.placesOf(hits))
+}
+
+// Latest is an as-of lookup: among the records whose fields equal where,
+// the one whose field (a number) is the greatest not above atMost — for
+// example a task's last logged turn up to some turn, where turns after a
+// pass were never logged. No such record, or two with that greatest
+// value, is an error naming the file, the fields and the values; a record
+// whose field is not a number is an error naming its place.
+func (f *File) Latest(where map[string]string, field string, atMost float64) (Record, error) {
+	if _, clash := where[field]; clash {
+		return nil, fmt.Errorf("field %s is both in where and the as-of field", field)
+	}
+	keys, vals, err := sortedWhere(where)
+	if err != nil {
+		return nil, err
+	}
+	best, bestAt := -1, 0.0
+	var ties []int
+	for _, h := range f.index(keys)[joinKey(vals)] {
+		v := f.Records[h][field]
+		if v == nil {
+			continue
+		}
+		n, err := strconv.ParseFloat(*v, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s %d: field %s is %q, not a number", f.Path, f.unit, f.places[h], field, *v)
+		}
+		switch {
+		case n > atMost:
+		case best < 0 || n > bestAt:
+			best, bestAt, ties = h, n, nil
+		case n == bestAt:
+			ties = append(ties, h)
+		}
+	}
+	bound := fmt.Sprintf("%s at most %s", field, strconv.FormatFloat(atMost, 'g', -1, 64))
+	switch {
+	case best < 0:
+		return nil, fmt.Errorf("%s has no record with %s and %s%s", f.Path, describe(keys, vals), bound, f.absent(keys, vals))
+	case len(ties) > 0:
+		hits := append([]int{best}, ties...)
+		return nil, fmt.Errorf("%s has %d records with %s and %s %s (%ss %s)", f.Path, len(hits), describe(keys, vals), field,
+			strconv.FormatFloat(bestAt, 'g', -1, 64), f.unit, f.placesOf(hits))
+	}
+	return f.Records[best], nil
+}
+
+func sortedWhere(where map[string]string) (keys, vals []string, err error) {
+	if len(where) == 0 {
+		return nil, nil, errors.New("where names no field to look records up by")
+	}
+	keys = make([]string, 0, len(where))
+	for k := range where {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	vals = make([]string, len(keys))
+	for i, k := range keys {
+		vals[i] = where[k]
+	}
+	return keys, vals, nil
+}
+
+func (f *File) placesOf(hits []int) string {
 	places := make([]string, len(hits))
 	for i, h := range hits {
 		places[i] = fmt.Sprint(f.places[h])
 	}
-	return nil, fmt.Errorf("%s has %d records with %s (%ss %s)", f.Path, len(hits), describe(keys, vals), f.unit, strings.Join(places, ", "))
+	return strings.Join(places, ", ")
+}
+
+// shownValues is how many values of a field a miss lists.
+const shownValues = 12
+
+// absent explains a miss when one of the values occurs in no record at
+// all (a combination or a task the file lacks, a turn it never reached):
+// it names the first such field and the values the file has there.
+func (f *File) absent(keys, vals []string) string {
+	for i, k := range keys {
+		idx := f.index([]string{k})
+		if len(idx[joinKey(vals[i:i+1])]) > 0 {
+			continue
+		}
+		have := make([]string, 0, len(idx))
+		for _, hits := range idx {
+			have = append(have, fmt.Sprintf("%q", *f.Records[hits[0]][k]))
+		}
+		if len(have) == 0 {
+			return fmt.Sprintf(": no record has a %s", k)
+		}
+		sortValues(have)
+		more := ""
+		if len(have) > shownValues {
+			more = fmt.Sprintf(" and %d more", len(have)-shownValues)
+			have = have[:shownValues]
+		}
+		return fmt.Sprintf(": no record has %s %q (it has %s%s)", k, vals[i], strings.Join(have, ", "), more)
+	}
+	return ""
+}
+
+// sortValues sorts quoted values, numbers by value and the rest as text.
+func sortValues(vs []string) {
+	num := func(s string) (float64, bool) {
+		n, err := strconv.ParseFloat(strings.Trim(s, `"`), 64)
+		return n, err == nil
+	}
+	sort.Slice(vs, func(i, j int) bool {
+		a, aok := num(vs[i])
+		b, bok := num(vs[j])
+		if aok && bok {
+			return a < b
+		}
+		if aok != bok {
+			return aok
+		}
+		return vs[i] < vs[j]
+	})
 }
 
 // index returns the index of the records by the fields keys (sorted),

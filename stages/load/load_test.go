@@ -300,3 +300,114 @@ func BenchmarkFind(b *testing.B) {
 	per := b.Elapsed() / time.Duration(b.N)
 	b.ReportMetric(float64(readTime)/float64(per), "reads/lookup-ratio")
 }
+
+// turnsLog is a log in the shape of a run that stops a task once it
+// passes: task 0 passed at turn 1, task 1 never passed, in two
+// combinations; a duplicate row and a row with a broken turn.
+const turnsLog = `{"combination": "a", "task_id": "T/0", "turn": 0, "passed": false}
+{"combination": "a", "task_id": "T/0", "turn": 1, "passed": true}
+{"combination": "a", "task_id": "T/1", "turn": 0, "passed": false}
+{"combination": "a", "task_id": "T/1", "turn": 1, "passed": false}
+{"combination": "a", "task_id": "T/1", "turn": 2, "passed": false}
+{"combination": "b", "task_id": "T/0", "turn": 0, "passed": false}
+{"combination": "b", "task_id": "T/0", "turn": 1, "passed": false}
+{"combination": "b", "task_id": "T/0", "turn": 1, "passed": true}
+{"combination": "c", "task_id": "T/0", "turn": "one"}
+`
+
+func TestLatest(t *testing.T) {
+	p := write(t, "turns.jsonl", turnsLog)
+	f, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	where := func(c, task string) map[string]string { return map[string]string{"combination": c, "task_id": task} }
+	tests := []struct {
+		combo, task string
+		atMost      float64
+		wantTurn    string // "" means an error containing wantErr
+		wantErr     string
+	}{
+		{"a", "T/0", 0, "0", ""},
+		{"a", "T/0", 1, "1", ""},
+		{"a", "T/0", 5, "1", ""}, // the pass at 1 is its last row
+		{"a", "T/1", 1.5, "1", ""},
+		{"a", "T/1", 9, "2", ""},
+		{"a", "T/0", -1, "", p + ` has no record with combination "a" and task_id "T/0" and turn at most -1`},
+		{"a", "T/9", 3, "", `no record has task_id "T/9" (it has "T/0", "T/1")`},
+		{"z", "T/0", 3, "", `no record has combination "z" (it has "a", "b", "c")`},
+		{"b", "T/0", 4, "", `has 2 records with combination "b" and task_id "T/0" and turn 1 (lines 7, 8)`},
+		{"c", "T/0", 4, "", `line 9: field turn is "one", not a number`},
+	}
+	for _, tt := range tests {
+		rec, err := f.Latest(where(tt.combo, tt.task), "turn", tt.atMost)
+		switch {
+		case tt.wantTurn != "" && (err != nil || *rec["turn"] != tt.wantTurn):
+			t.Errorf("%s %s <= %v: %v %v, want turn %s", tt.combo, tt.task, tt.atMost, deref(rec), err, tt.wantTurn)
+		case tt.wantTurn == "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("%s %s <= %v: error %v, want %q", tt.combo, tt.task, tt.atMost, err, tt.wantErr)
+		}
+	}
+	if _, err := f.Latest(map[string]string{"turn": "1"}, "turn", 3); err == nil || !strings.Contains(err.Error(), "both in where and the as-of field") {
+		t.Errorf("clash: %v", err)
+	}
+	// An exact miss on several fields names the value no record has.
+	if _, err := f.Find(map[string]string{"combination": "a", "task_id": "T/1", "turn": "7"}); err == nil ||
+		!strings.Contains(err.Error(), `no record has turn "7" (it has "0", "1", "2", "one")`) {
+		t.Errorf("exact miss: %v", err)
+	}
+	// The stage: at_most with one field.
+	cfg := func(atMost map[string]cty.Value) cty.Value {
+		am := cty.NullVal(cty.Map(cty.String))
+		if atMost != nil {
+			am = cty.MapVal(atMost)
+		}
+		return cty.ObjectVal(map[string]cty.Value{"path": cty.StringVal(p), "at_most": am,
+			"where": cty.MapVal(map[string]cty.Value{"combination": cty.StringVal("a"), "task_id": cty.StringVal("T/0")})})
+	}
+	v, err := New().Run(context.Background(), stages.Input{Config: cfg(map[string]cty.Value{"turn": cty.StringVal("4")}), Addr: "load.ref"})
+	if err != nil || v.GetAttr("record").Index(cty.StringVal("turn")).AsString() != "1" {
+		t.Errorf("stage as-of: %#v %v", v, err)
+	}
+	for _, bad := range []struct {
+		atMost map[string]cty.Value
+		want   string
+	}{
+		{map[string]cty.Value{"turn": cty.StringVal("x")}, `load.ref: attribute at_most: turn = "x" is not a number`},
+		{map[string]cty.Value{"turn": cty.StringVal("1"), "task": cty.StringVal("2")}, "want one FIELD = NUMBER, got 2 fields"},
+		{map[string]cty.Value{"turn": cty.NullVal(cty.String)}, "the value of turn is null"},
+	} {
+		if _, err := New().Run(context.Background(), stages.Input{Config: cfg(bad.atMost), Addr: "load.ref"}); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%v: error %v, want %q", bad.atMost, err, bad.want)
+		}
+	}
+}
+
+// TestParquetNested: a list of structs (the tests column of turns.parquet)
+// reads as its JSON text, which jsondecode turns back into objects.
+func TestParquetNested(t *testing.T) {
+	pq := filepath.Join(t.TempDir(), "turns.parquet")
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(fmt.Sprintf(`COPY (SELECT 'T/0' AS task_id, true AS passed, 3::INTEGER AS tests_run,
+		[{'name': 'test_a', 'status': 'fail', 'message': 'Traceback "x"'||chr(10)||'é'}, {'name': 'ALL', 'status': 'error', 'message': ''}] AS tests,
+		[]::STRUCT(name VARCHAR)[] AS none) TO '%s' (FORMAT parquet)`, pq)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(pq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := f.Find(map[string]string{"task_id": "T/0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := deref(rec)
+	want := `[{"message":"Traceback \"x\"\né","name":"test_a","status":"fail"},{"message":"","name":"ALL","status":"error"}]`
+	if got["tests"] != want || got["passed"] != "true" || got["tests_run"] != "3" || got["none"] != "[]" {
+		t.Errorf("record %v\nwant tests %s", got, want)
+	}
+}

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -15,6 +16,10 @@ import (
 //	  path  = var.initial                  # .jsonl, .jsonl.gz or .parquet
 //	  where = { task_id = task.task_id }   # the record whose fields have these values
 //	}
+//
+// With at_most = { FIELD = N } it is an as-of lookup: among the records
+// matching where, the one whose FIELD is the greatest number not above N
+// (a reference run's last logged turn up to some turn, say).
 //
 // Its result is {record, digest}: the record's fields as text (strings as
 // they are, other JSON values JSON-encoded, null as null) and the file's
@@ -58,6 +63,8 @@ func (Runner) Config() stages.Schema {
 			Doc: "the data file (needed): JSON lines (.jsonl), gzip-compressed JSON lines (.jsonl.gz) or Parquet (.parquet); a relative path is relative to the working directory"},
 		{Name: "where", Type: cty.Map(cty.String), Default: cty.NullVal(cty.Map(cty.String)),
 			Doc: "field → value of the one record to return (needed), e.g. { task_id = task.task_id }; non-string fields compare as their JSON text"},
+		{Name: "at_most", Type: cty.Map(cty.String), Default: cty.NullVal(cty.Map(cty.String)),
+			Doc: "as-of lookup, one FIELD = N: of the records matching where, the one whose FIELD is the greatest number not above N, e.g. { turn = turn.index - 1 }"},
 	}
 }
 
@@ -89,11 +96,38 @@ func (Runner) Run(_ context.Context, in stages.Input) (cty.Value, error) {
 	if path == "" {
 		return cty.NilVal, fmt.Errorf("%s: attribute path is empty", in.Addr)
 	}
+	asOf, err := in.Attr("at_most", cty.Map(cty.String))
+	if err != nil {
+		return cty.NilVal, err
+	}
+	var field string
+	var atMost float64
+	if !asOf.IsNull() {
+		m := asOf.AsValueMap()
+		if len(m) != 1 {
+			return cty.NilVal, fmt.Errorf("%s: attribute at_most: want one FIELD = NUMBER, got %d fields", in.Addr, len(m))
+		}
+		for k, v := range m {
+			if v.IsNull() {
+				return cty.NilVal, fmt.Errorf("%s: attribute at_most: the value of %s is null", in.Addr, k)
+			}
+			n, perr := strconv.ParseFloat(v.AsString(), 64)
+			if perr != nil {
+				return cty.NilVal, fmt.Errorf("%s: attribute at_most: %s = %q is not a number", in.Addr, k, v.AsString())
+			}
+			field, atMost = k, n
+		}
+	}
 	f, err := Open(path)
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("%s: %w", in.Addr, err)
 	}
-	rec, err := f.Find(where)
+	var rec Record
+	if field != "" {
+		rec, err = f.Latest(where, field, atMost)
+	} else {
+		rec, err = f.Find(where)
+	}
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("%s: %w", in.Addr, err)
 	}

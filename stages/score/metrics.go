@@ -42,6 +42,15 @@ type Spec struct {
 	// Recall, as the original's exclude_init_solved does (its Pass@1
 	// table keeps them).
 	ExcludeInitSolved bool
+	// Protocol is which metrics: "live" (also when empty) or "static"
+	// (ConvCodeBench: see Static).
+	Protocol string
+	// Reference is, for static metrics, the score stage whose rows are
+	// the reference's statuses (Stage's rows are the target's).
+	Reference string
+	// NoCompensateInit turns the original's compensate_init off (static
+	// MRR then ignores the target's own turn 0).
+	NoCompensateInit bool
 }
 
 // SpecFromRun reads the spec a run recorded in run.json. A run without
@@ -50,6 +59,10 @@ func SpecFromRun(r *schemas.Run) Spec {
 	s := Spec{Experiment: r.Experiment.Name, Combinations: r.Experiment.Combinations, Turns: r.Experiment.Turns}
 	if m := r.Experiment.Metrics; m != nil {
 		s.Stage, s.RerunSolved, s.ExcludeInitSolved = m.Stage, m.RerunSolved, m.ExcludeInitSolved
+		if m.Protocol == schemas.ProtocolStatic {
+			s.Protocol, s.Reference = m.Protocol, m.Reference
+			s.NoCompensateInit = m.CompensateInit != nil && !*m.CompensateInit
+		}
 	}
 	return s
 }
@@ -63,6 +76,10 @@ func (s Spec) Record(e *schemas.RunExperiment) {
 	e.Turns = s.turns()
 	e.Metrics = &schemas.RunMetrics{Protocol: schemas.ProtocolLive, Stage: s.Stage,
 		ExcludeInitSolved: s.ExcludeInitSolved, RerunSolved: s.RerunSolved, Bootstrap: BootstrapMethod}
+	if s.Protocol == schemas.ProtocolStatic {
+		e.Metrics.Protocol, e.Metrics.Reference = schemas.ProtocolStatic, s.Reference
+		e.Metrics.CompensateInit = ptr(!s.NoCompensateInit)
+	}
 }
 
 func (s Spec) turns() int {
@@ -74,10 +91,14 @@ func (s Spec) turns() int {
 
 // options is the options column: the choices that changed the numbers.
 func (s Spec) options() string {
+	var opts []string
 	if s.ExcludeInitSolved {
-		return "exclude_init_solved"
+		opts = append(opts, "exclude_init_solved")
 	}
-	return ""
+	if s.Protocol == schemas.ProtocolStatic {
+		opts = append(opts, s.staticOptions()...)
+	}
+	return strings.Join(opts, ",")
 }
 
 // Live computes ConvCodeWorld's live metrics (protocol.md §6) over the turn
@@ -275,50 +296,11 @@ func (g *grid) combination(c int, comb Combination, spec Spec, rs *Resampler) []
 		statuses[t] = g.status(c, t, spec.RerunSolved)
 	}
 	base := schemas.Metric{Experiment: g.experiment, Protocol: schemas.ProtocolLive, Stage: g.stage,
-		Combination: comb.Name, Label: comb.Label, Total: int64(len(g.tasks)), Options: spec.options()}
-	for _, ex := range g.excluded {
-		if ex {
-			base.Excluded++
-		}
-	}
-	// mean averages f over the tasks kept by keep, in task order, with
-	// its bootstrap interval.
-	byTask, kept := make([]float64, len(statuses)), make([]bool, len(statuses))
+		Combination: comb.Name, Label: comb.Label, Options: spec.options()}
 	mean := func(keep func(ts taskStatus) bool, f func(ts taskStatus) float64) schemas.Metric {
-		m := base
-		var vals []float64
-		for t, ts := range statuses {
-			byTask[t], kept[t] = 0, false
-			if g.excluded[t] {
-				continue
-			}
-			if !keep(ts) {
-				m.Dropped++
-				continue
-			}
-			byTask[t], kept[t] = f(ts), true
-			vals = append(vals, byTask[t])
-			if ts.missing {
-				m.Missing++
-			}
-		}
-		m.Tasks = int64(len(vals))
-		if len(vals) > 0 {
-			v := NumpyMean(vals)
-			m.Value = &v
-			if lo, hi, ok := rs.Interval(byTask, kept); ok {
-				m.CILow, m.CIHigh = &lo, &hi
-			}
-		}
-		return m
+		return averaged(base, statuses, g.excluded, rs, keep, func(ts taskStatus) bool { return ts.missing }, f)
 	}
 	all := func(taskStatus) bool { return true }
-	b2f := func(b bool) float64 {
-		if b {
-			return 1
-		}
-		return 0
-	}
 	var out []schemas.Metric
 	for i := 0; i <= g.turns; i++ {
 		m := mean(all, func(ts taskStatus) float64 { return b2f(ts.s[i] || ts.s[0]) })
@@ -349,6 +331,41 @@ func (g *grid) combination(c int, comb Combination, spec Spec, rs *Resampler) []
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// averaged is base with the mean of f over the tasks (in task order)
+// that are not excluded and that keep keeps, and the counts: total,
+// excluded, dropped (not kept) and missing (kept, and missing says so).
+func averaged[T any](base schemas.Metric, tasks []T, excluded []bool, rs *Resampler, keep, missing func(T) bool, f func(T) float64) schemas.Metric {
+	m := base
+	m.Total = int64(len(tasks))
+	byTask, kept := make([]float64, len(tasks)), make([]bool, len(tasks))
+	var vals []float64
+	for t, task := range tasks {
+		switch {
+		case excluded[t]:
+			m.Excluded++
+		case !keep(task):
+			m.Dropped++
+		default:
+			byTask[t], kept[t] = f(task), true
+			vals = append(vals, byTask[t])
+			if missing(task) {
+				m.Missing++
+			}
+		}
+	}
+	m.Tasks = int64(len(vals))
+	if len(vals) > 0 {
+		v := NumpyMean(vals)
+		m.Value = &v
+		if rs != nil {
+			if lo, hi, ok := rs.Interval(byTask, kept); ok {
+				m.CILow, m.CIHigh = &lo, &hi
+			}
+		}
+	}
+	return m
+}
 
 // NumpyMean is numpy.mean of a float64 vector: numpy's pairwise sum
 // (blocks of up to 128 elements summed with eight accumulators, longer

@@ -1,8 +1,10 @@
 // Package scoretest owns the independent check of ccw's metrics: the live
 // metrics of protocol.md §6 written as one DuckDB SQL query
-// (live_metrics.sql) over a turns.parquet file. Tests compare its rows
-// with what stages/score computes; it is imported by tests only, and the
-// caller imports the DuckDB driver (github.com/duckdb/duckdb-go/v2).
+// (live_metrics.sql) over a turns.parquet file, and the static ones
+// (static_metrics.sql) over a static run's turns.parquet and its
+// reference's. Tests compare its rows with what stages/score computes; it
+// is imported by tests only, and the caller imports the DuckDB driver
+// (github.com/duckdb/duckdb-go/v2).
 package scoretest
 
 import (
@@ -44,10 +46,8 @@ func LiveSQL(ctx context.Context, db *sql.DB, turnsPath string, spec score.Spec)
 		`CREATE OR REPLACE TEMP TABLE spec_combos (ord INTEGER, name VARCHAR, label VARCHAR)`,
 		`CREATE OR REPLACE TEMP TABLE spec_tasks (task_id VARCHAR)`,
 	}
-	for _, q := range setup {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("scoretest: %s: %w", q, err)
-		}
+	if err := execAll(ctx, conn, setup); err != nil {
+		return nil, err
 	}
 	stage := spec.Stage
 	if stage == "" {
@@ -66,21 +66,86 @@ func LiveSQL(ctx context.Context, db *sql.DB, turnsPath string, spec score.Spec)
 		spec.Experiment, stage, turns, spec.RerunSolved, spec.ExcludeInitSolved); err != nil {
 		return nil, err
 	}
-	for i, c := range spec.Combinations {
-		if _, err := conn.ExecContext(ctx, `INSERT INTO spec_combos VALUES (?, ?, ?)`, i, c.Name, c.Label); err != nil {
-			return nil, err
-		}
-	}
-	for _, id := range spec.Tasks {
-		if _, err := conn.ExecContext(ctx, `INSERT INTO spec_tasks VALUES (?)`, id); err != nil {
-			return nil, err
-		}
+	if err := fillSpec(ctx, conn, spec); err != nil {
+		return nil, err
 	}
 	rows, err := conn.QueryContext(ctx, LiveMetricsSQL)
 	if err != nil {
 		return nil, fmt.Errorf("scoretest: live_metrics.sql: %w", err)
 	}
 	return scanMetrics(rows)
+}
+
+// StaticMetricsSQL is the static query. It reads the tables turns,
+// ref_turns, spec, spec_combos and spec_tasks; its header comment says
+// what they hold.
+//
+//go:embed static_metrics.sql
+var StaticMetricsSQL string
+
+// StaticSQL computes the static metrics of spec with StaticMetricsSQL over
+// the static run's turns.parquet (turnsPath; spec.Stage names the
+// target's score stage, which must be set) and the reference's
+// (refTurnsPath, whose rows of score stage refStage are the reference's),
+// on one connection of db, in metrics.parquet's order.
+func StaticSQL(ctx context.Context, db *sql.DB, refTurnsPath, refStage, turnsPath string, spec score.Spec) ([]schemas.Metric, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	turns := spec.Turns
+	if turns == 0 {
+		turns = score.DefaultTurns
+	}
+	quote := func(p string) string { return "'" + strings.ReplaceAll(p, "'", "''") + "'" }
+	setup := []string{
+		`CREATE OR REPLACE TEMP VIEW turns AS SELECT * FROM read_parquet(` + quote(turnsPath) + `)`,
+		`CREATE OR REPLACE TEMP VIEW ref_turns AS SELECT * FROM read_parquet(` + quote(refTurnsPath) + `)`,
+		`CREATE OR REPLACE TEMP TABLE spec (experiment VARCHAR, stage VARCHAR, ref_stage VARCHAR, turns INTEGER, exclude_init_solved BOOLEAN, compensate_init BOOLEAN)`,
+		`CREATE OR REPLACE TEMP TABLE spec_combos (ord INTEGER, name VARCHAR, label VARCHAR)`,
+		`CREATE OR REPLACE TEMP TABLE spec_tasks (task_id VARCHAR)`,
+	}
+	if err := execAll(ctx, conn, setup); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO spec VALUES (?, ?, ?, ?, ?, ?)`,
+		spec.Experiment, spec.Stage, refStage, turns, spec.ExcludeInitSolved, !spec.NoCompensateInit); err != nil {
+		return nil, err
+	}
+	if err := fillSpec(ctx, conn, spec); err != nil {
+		return nil, err
+	}
+	rows, err := conn.QueryContext(ctx, StaticMetricsSQL)
+	if err != nil {
+		return nil, fmt.Errorf("scoretest: static_metrics.sql: %w", err)
+	}
+	return scanMetrics(rows)
+}
+
+// execAll runs statements in order.
+func execAll(ctx context.Context, conn *sql.Conn, stmts []string) error {
+	for _, q := range stmts {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("scoretest: %s: %w", q, err)
+		}
+	}
+	return nil
+}
+
+// fillSpec inserts the combinations and tasks of spec.
+func fillSpec(ctx context.Context, conn *sql.Conn, spec score.Spec) error {
+	for i, c := range spec.Combinations {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO spec_combos VALUES (?, ?, ?)`, i, c.Name, c.Label); err != nil {
+			return err
+		}
+	}
+	for _, id := range spec.Tasks {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO spec_tasks VALUES (?)`, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ReadMetrics reads a metrics.parquet file with DuckDB, in file order.
