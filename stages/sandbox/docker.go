@@ -227,7 +227,7 @@ func (d *docker) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		att.Conn.Write(job)
 		att.CloseWrite()
 	}()
-	w := newWatch(nonce, l)
+	w := newWatch(nonce, l, d.cfg.Fidelity)
 	frames, framesW := io.Pipe()
 	output, outputW := io.Pipe()
 	w.follow(frames, output)
@@ -265,7 +265,7 @@ func (d *docker) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	} else if end, err = d.ending(id, exit, l); err != nil {
 		return Result{}, err
 	}
-	r := w.coll.result(end)
+	r := w.result(end)
 	blamePids(&r, w.coll.pidsRefused() || events != "" && readCounter(events, "max") > 0)
 	r.Output = w.out.text()
 	r.Duration = time.Since(start)

@@ -46,6 +46,6 @@ func TestIsolationInside(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r.Status != Pass || len(r.Tests) != want {
-		t.Fatalf("%s [%s]\n%v", r.Status, tests(r), r.Details())
+		t.Fatal(describe(r))
 	}
 }

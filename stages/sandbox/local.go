@@ -103,7 +103,7 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		b.mu.Unlock()
 	}()
 
-	w := newWatch(nonce, l)
+	w := newWatch(nonce, l, b.cfg.Fidelity)
 	w.follow(p.resR, p.outR)
 	go func() {
 		p.jobW.Write(job) // EPIPE when the child died early: its exit tells why
@@ -126,7 +126,7 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	} else if end, err = proc.ending(group, l); err != nil {
 		return Result{}, err
 	}
-	r := w.coll.result(end)
+	r := w.result(end)
 	blamePids(&r, group.forkRefused())
 	r.Output = w.out.text()
 	r.Duration = time.Since(start)

@@ -285,5 +285,5 @@ func describe(r Result) string {
 	if len(out) > 2000 {
 		out = out[:1000] + "\n[...]\n" + out[len(out)-1000:]
 	}
-	return fmt.Sprintf("status %s limit %q tests [%s]\ndetails %v\noutput %q", r.Status, r.Limit, tests(r), r.Details(), out)
+	return fmt.Sprintf("status %s limit %q reason %q tests [%s]\ndetails %v\noutput %q", r.Status, r.Limit, r.Reason, tests(r), r.Details(), out)
 }

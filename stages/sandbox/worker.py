@@ -2,12 +2,15 @@
 # warm mode. The worker imports the heavy libraries once, then forks one
 # child per job; the child becomes exactly what a fresh interpreter would
 # be (work dir, environment, limits, unprivileged user) and runs the job
-# with run_job. The worker never runs job code itself.
+# with _serve. The worker never runs job code, and never reads it: the job
+# (code, tests, nonce) reaches the child on a pipe the child reads after the
+# fork, so nothing of one job is left in the worker's memory for the next.
 #
 # Control protocol, on the unix stream socket at fd 3:
-#   parent -> worker: 4-byte big-endian length + JSON job, with two fds
-#     attached (the job's output pipe and its result channel), or a JSON
-#     {"t": "kill"} the same way without fds.
+#   parent -> worker: 4-byte big-endian length + JSON header (work dir,
+#     TMPDIR, cgroups, rlimits), with three fds attached (the job pipe, the
+#     job's output pipe and its result channel), or a JSON {"t": "kill"}
+#     the same way without fds.
 #   worker -> parent: JSON lines
 #     {"t": "ready", "failed": [modules that did not import]}
 #     {"t": "started", "pid": N}
@@ -22,7 +25,8 @@ def worker_main():
     import struct
 
     # What run_job imports, so that children do not pay for it.
-    import fcntl, io, random, resource, subprocess, tempfile, time, types, unittest  # noqa: F401
+    import ast, ctypes, fcntl, hashlib, io, itertools, random, resource, subprocess, tempfile, time, types  # noqa: F401
+    import unittest, unittest.case, unittest.loader, unittest.result, unittest.suite  # noqa: F401
 
     failed = []
     preload = os.environ.pop("CCW_PRELOAD", "")
@@ -72,11 +76,11 @@ def worker_main():
         job, fds = receive()
         if job is None:
             os._exit(0)
-        if job.get("t") == "kill" or len(fds) != 2:
+        if job.get("t") == "kill" or len(fds) != 3:
             for fd in fds:
                 os.close(fd)
             continue
-        out_fd, chan_fd = fds
+        job_fd, out_fd, chan_fd = fds
         work = job["dir"]
         os.mkdir(work, 0o700)
         if uid >= 0:
@@ -85,15 +89,15 @@ def worker_main():
         if pid == 0:
             try:
                 sock.detach()  # fd 3 is about to become the job's channel
-                _worker_child(job, out_fd, chan_fd, work, uid)
+                _worker_child(job, job_fd, out_fd, chan_fd, work, uid)
             finally:
                 os._exit(70)
         try:
             os.setpgid(pid, pid)  # also done by the child: whoever is first
         except OSError:
             pass
-        os.close(out_fd)
-        os.close(chan_fd)
+        for fd in fds:
+            os.close(fd)
         tell({"t": "started", "pid": pid})
         status = _worker_wait(pid, sock, receive)
         # The child's process group (the run's cgroup, when there is one,
@@ -193,25 +197,27 @@ def _leaks(home):
     return "; ".join(found[:10])
 
 
-def _worker_child(job, out_fd, chan_fd, work, uid):
-    """Become the process a fresh run would have been, then run the job."""
+def _worker_child(head, job_fd, out_fd, chan_fd, work, uid):
+    """Become the process a fresh run would have been, then read the job and
+    run it."""
     import random
     import tempfile
 
     os.setpgid(0, 0)
-    for f in job.get("cgroups") or ():
+    for f in head.get("cgroups") or ():
         with open(f, "w") as fh:
             fh.write(str(os.getpid()))
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
     os.dup2(chan_fd, 3)
-    os.closerange(4, 1 << 16)
+    os.dup2(job_fd, 4)
+    os.closerange(5, 1 << 16)
     os.chdir(work)
     os.environ["HOME"] = work
-    os.environ["TMPDIR"] = job.get("tmp") or work
+    os.environ["TMPDIR"] = head.get("tmp") or work
     tempfile.tempdir = None
     sys.argv = ["-c"]
-    _apply_rlimits(job.get("rlimits"))
+    _apply_rlimits(head.get("rlimits"))
     if uid >= 0:
         os.setgroups([])
         os.setgid(uid)
@@ -221,7 +227,10 @@ def _worker_child(job, out_fd, chan_fd, work, uid):
         sys.modules["numpy"].random.seed()
     import time
 
-    job["_started"] = time.monotonic()
-    channel = _Channel(3, job["nonce"])
+    started = time.monotonic()
+    job = _read_job(4)
+    os.close(4)
+    job["_started"] = started
+    fd = _channel_fd(3)
     output = _Output(1)
-    run_job(job, channel, output)
+    _serve(job, fd, output)
