@@ -2,6 +2,7 @@ package execute
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,13 @@ type adversary struct {
 	limit  string
 	// host checks something outside the sandbox after the run.
 	host func(t *testing.T, marker string)
+	// peak: ccw's own peak memory during the run must stay under peakLimit.
+	peak bool
 }
+
+// peakLimit bounds the memory of the process running sandboxes (this test
+// binary, as ccw) while a run floods its result channel.
+const peakLimit = 256 << 20
 
 const secretEnv = "CCW_ADVERSARY_SECRET"
 
@@ -136,7 +143,7 @@ func TestAdversaries(t *testing.T) {
 					t.Fatalf("the warm worker is not counted: %s", n)
 				}
 			}
-			for _, a := range adversaries {
+			for _, a := range append(append([]adversary(nil), adversaries...), forgeries...) {
 				t.Run(a.name, func(t *testing.T) {
 					marker := "ccwadv" + strings.ReplaceAll(t.Name(), "/", "")[len("TestAdversaries"):]
 					marker = strings.Map(func(r rune) rune {
@@ -149,9 +156,19 @@ func TestAdversaries(t *testing.T) {
 					before := sandboxtest.CountLeftovers(marker)
 					code := strings.ReplaceAll(a.code, "MARKER", marker)
 					test := strings.ReplaceAll(a.test, "MARKER", marker)
+					if a.peak {
+						sandboxtest.ResetPeakMemory(t)
+					}
 					r := execute(t, sb, code, test)
 					if r.Status != a.status || r.Limit != a.limit {
-						t.Errorf("status %s limit %q, want %s limit %q; tests %v", r.Status, r.Limit, a.status, a.limit, r.Details())
+						t.Errorf("status %s limit %q reason %q, want %s limit %q; %s", r.Status, r.Limit, r.Reason, a.status, a.limit, brief(r))
+					}
+					if a.peak {
+						peak := sandboxtest.PeakMemory(t)
+						t.Logf("peak memory of this process during the run: %d MiB", peak>>20)
+						if peak > peakLimit {
+							t.Errorf("peak memory %d MiB, want under %d MiB", peak>>20, peakLimit>>20)
+						}
 					}
 					if next := execute(t, sb, "def f(): return 41 + 1", "    def test_f(self): self.assertEqual(f(), 42)\n"); next.Status != sandbox.Pass {
 						t.Errorf("the next task: %s %v", next.Status, next.Details())
@@ -182,4 +199,25 @@ func execute(t *testing.T, sb cty.Value, code, methods string) sandbox.Result {
 		t.Fatalf("infrastructure error: %v", err)
 	}
 	return sandbox.ResultFromValue(v)
+}
+
+// brief renders r's tests and the start of their messages, for a failure.
+func brief(r sandbox.Result) string {
+	var b strings.Builder
+	for i, t := range r.Tests {
+		if i == 20 {
+			fmt.Fprintf(&b, " ... %d more", len(r.Tests)-i)
+			break
+		}
+		m := t.Message
+		if len(m) > 200 {
+			m = m[:200] + "..."
+		}
+		fmt.Fprintf(&b, "\n  %s: %s %q", t.Name, t.Status, m)
+	}
+	out := r.Output
+	if len(out) > 300 {
+		out = out[:300] + "..."
+	}
+	return fmt.Sprintf("tests:%s\noutput: %q", b.String(), out)
 }

@@ -49,6 +49,8 @@ import sys
 _MAX_TESTS = 1000
 # Characters kept of one message; the parent cuts again, in bytes.
 _MAX_MESSAGE = 32768
+# Results kept per test (failing subtests); the rest are counted in one.
+_MAX_PER_TEST = 100
 # The unittest methods that decide how a test runs and reports; TestCases may
 # not override them.
 _PROTOCOL = ("run", "__call__", "debug", "_callSetUp", "_callTestMethod", "_callTearDown",
@@ -259,12 +261,18 @@ def _result_class(unittest, events, digest):
     (test, status, name, message) per outcome in events, each also fed to
     digest, so that records can be added but not removed or changed."""
     append, update, text, ident, key = events.append, digest.update, str, id, _record_key
+    counts = {}
 
     def record(test, status, name, message):
         if not isinstance(message, text):
             message = "<message is not text>"
-        events_key = key(ident, test, status, name, message)
-        update(events_key)
+        n = counts[ident(test)] = counts.get(ident(test), 0) + 1
+        if n > _MAX_PER_TEST:
+            if status == "pass":
+                n = _MAX_PER_TEST  # the test's own outcome always counts
+            else:
+                return
+        update(key(ident, test, status, name, message))
         append((test, status, text.__str__(name), text.__str__(message)))
 
     def name_of(test):
@@ -346,8 +354,10 @@ class _Guard:
                 if callable(h):
                     handlers.setdefault(sig, h)
                     signal.signal(sig, signal.SIG_IGN)
-            sys.settrace(None)
-            sys.setprofile(None)
+            if sys.gettrace() is not None:
+                sys.settrace(None)
+            if sys.getprofile() is not None:
+                sys.setprofile(None)
             gc.disable()
             now = signal.pthread_sigmask(signal.SIG_BLOCK, ())
             if self.blocked <= now and not any(callable(signal.getsignal(s)) for s in handlers):
@@ -374,10 +384,54 @@ class _Guard:
                 pass
         if collect:
             gc.enable()
-        sys.settrace(trace)
-        sys.setprofile(profile)
+        if trace is not None:
+            sys.settrace(trace)
+        if profile is not None:
+            sys.setprofile(profile)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         return fired
+
+
+def _refuse(event, args, watched, protected, note, kind, text, raw, ident, realpath, fsdecode):
+    """The harness's audit hook (sys.addaudithook: Python code cannot remove
+    it). It refuses what would let job code rewrite the harness while a test
+    runs: trace and profile hooks (they can change any frame's variables),
+    changes to the classes and functions whose ids are in protected, and
+    opening a process's memory file; note records each refusal. Its state
+    lives only in its defaults tuple (set by _install_refusal), which cannot
+    be changed without an audit event it refuses; closure cells could be."""
+    if event not in watched:
+        return
+    if event == "open":
+        path = args[0] if args else None
+        if (kind(path) is text and "mem" in path) or (kind(path) is raw and b"mem" in path):
+            real = realpath(fsdecode(path)).split("/")
+            if len(real) >= 4 and real[1] == "proc" and real[-1] == "mem":
+                note("the program opened a process's memory")
+                raise PermissionError(13, "ccw sandbox: process memory is not readable", fsdecode(path))
+        return
+    if event == "sys.settrace" or event == "sys.setprofile":
+        note("the program installed a trace or profile hook")
+        raise RuntimeError("ccw sandbox: %s is not allowed: trace and profile hooks could rewrite the test harness" % event)
+    if args and ident(args[0]) in protected:
+        what = args[1] if len(args) > 1 and kind(args[1]) is text else "?"
+        note("the program tried to change %s of the unittest machinery or the harness" % what)
+        raise AttributeError("ccw sandbox: the unittest machinery and the harness cannot be changed")
+
+
+def _install_refusal(protected, note, hide):
+    """Installs _refuse as an audit hook guarding the objects whose ids are
+    in protected (itself included), and hides the interpreter's list of
+    hooks from the garbage collector."""
+    import gc
+    import os.path
+
+    watched = frozenset(("sys.settrace", "sys.setprofile", "object.__setattr__", "object.__delattr__", "open"))
+    _refuse.__defaults__ = (watched, frozenset(protected) | {id(_refuse)}, note, type, str, bytes, id,
+                            os.path.realpath, os.fsdecode)
+    sys.addaudithook(_refuse)
+    if hide:
+        hide(_refuse.__defaults__, *[o for o in gc.get_referrers(_refuse) if type(o) is list])
 
 
 def _on_alarm(signum, frame):
@@ -478,7 +532,7 @@ def _tear_down(suite_class, suite, result, guard, output):
     return failed, guard.hold(), _pids_refused()
 
 
-def _steps(job, output, note):
+def _steps(job, output, note, hide):
     """The lines of every step of the job, without the nonce: one tuple of
     encoded frames per step, each starting with b"" (bytes.join puts the
     nonce before every element after the first).
@@ -502,11 +556,14 @@ def _steps(job, output, note):
     encode = getattr(json.encoder, "c_encode_basestring_ascii", None) or json.encoder.encode_basestring_ascii
     getpid, exit_, kind, text, ident, hashf, tuplef, lenf = os.getpid, os._exit, type, str, id, hash, tuple, len
     listf, setf, dictf, instance_of, objectf, no_value = list, set, dict, isinstance, object, ValueError
+    base_error, integer = BaseException, int
     static, klass, func = staticmethod, classmethod, types.FunctionType
     dict_of, mro_of, sha256 = type.__dict__["__dict__"].__get__, type.__dict__["__mro__"].__get__, hashlib.sha256
     protocol, most = _PROTOCOL, _MAX_MESSAGE
     TestCase, TestSuite = unittest.TestCase, unittest.TestSuite
     base = dict_of(TestCase)
+    instance_dict = base["__dict__"].__get__
+    test_methods = frozenset(k for k, v in base.items() if kind(k) is text and callable(v))
     events, digest = [], sha256()
     Result = _result_class(unittest, events, digest)
     methods = frozenset(k for c in mro_of(Result) for k, v in dict_of(c).items() if kind(k) is text and callable(v))
@@ -531,6 +588,31 @@ def _steps(job, output, note):
         return encode(s)
 
     frame_code, message_code = frame.__code__, message.__code__
+    # Everything the walk below reaches, and the encoders, may not be changed.
+    protected, todo = setf((ident(frame), ident(message), ident(_refuse))), listf(targets)
+    while todo:
+        t = todo.pop()
+        if kind(t) is func:
+            for c in t.__closure__ or ():
+                try:
+                    v = c.cell_contents
+                except no_value:
+                    continue
+                if kind(v) is func and ident(v) not in protected:
+                    protected.add(ident(v))
+                    todo.append(v)
+            continue
+        if kind(t) is type:
+            protected.add(ident(t))
+        items = t.items() if kind(t) is dictf else dict_of(t).items() if kind(t) is type else ()
+        for key, value in items:
+            if kind(value) is static or kind(value) is klass:
+                value = value.__func__
+            if (kind(value) is func or kind(value) is type and value.__module__.startswith("unittest")) and ident(value) not in protected:
+                protected.add(ident(value))
+                todo.append(value)
+    refused = []
+    _install_refusal(protected, refused.append, hide)
     fingerprint = cases_print = None
     phase, index, failed, stopped, pids = 0, 0, None, False, 0
     module = cases = suite = result = None
@@ -538,6 +620,8 @@ def _steps(job, output, note):
     while True:
         # The check: everything the verdict relies on is what it was.
         problems = []
+        while refused:
+            problems.append(refused.pop(0))
         if frame.__code__ is not frame_code or message.__code__ is not message_code:
             problems.append("the harness's encoders were replaced")
             frame.__code__, message.__code__ = frame_code, message_code
@@ -637,79 +721,99 @@ def _steps(job, output, note):
             yield tuplef([b""] + [frame('{"t":"tampered","what":', encode(w), "}") for w in problems])
 
         out = [b""]
-        if phase == 0:
-            # Before any job code runs: what is expected.
-            names_json = "null" if expected is None else "[" + ",".join(encode(n) for n in expected) + "]"
-            out.append(frame('{"t":"expect","names":', names_json, "}"))
-            if note:
-                out.append(frame('{"t":"note","what":', encode(note), "}"))
-            out.append(frame('{"t":"phase","p":"module"}'))
-            phase = 1
-        elif phase == 1:
-            failed, module, cases, names, suite, result, problem, pids = run_module(
-                code, test_source, alarm, started, Result, guard, output)
-            if getpid() != pid:
-                exit_(0)  # a fork of the job came back into the harness: it reports nothing
-            if problem:
-                out.append(frame('{"t":"tampered","what":', encode(problem), "}"))
-            if failed is not None:
-                out.append(frame('{"t":"all","message":', message(failed), "}"))
+        try:
+            if phase == 0:
+                # Before any job code runs: what is expected.
+                names_json = "null" if expected is None else "[" + ",".join(encode(n) for n in expected) + "]"
+                out.append(frame('{"t":"expect","names":', names_json, "}"))
+                if note:
+                    out.append(frame('{"t":"note","what":', encode(note), "}"))
+                out.append(frame('{"t":"phase","p":"module"}'))
+                phase = 1
+            elif phase == 1:
+                failed, module, cases, names, suite, result, problem, pids = run_module(
+                    code, test_source, alarm, started, Result, guard, output)
+                if getpid() != pid:
+                    exit_(0)  # a fork of the job came back into the harness: it reports nothing
+                if kind(names) is not tuplef or any(kind(n) is not text for n in names):
+                    raise TypeError("test names")
+                if problem:
+                    out.append(frame('{"t":"tampered","what":', encode(problem), "}"))
+                if failed is not None:
+                    out.append(frame('{"t":"all","message":', message(failed), "}"))
+                    phase = 4
+                else:
+                    out.append(frame('{"t":"phase","p":"suite"}'))
+                    if names:
+                        out.append(frame('{"t":"start","name":', encode(names[0]), "}"))
+                    phase = 2
+            elif phase == 2:
+                if index >= lenf(names) or stopped:
+                    phase = 3
+                    continue
+                name = names[index]
+                index += 1
+                before = lenf(events)
+                test, failed, stopped, problem, pids = run_one(TestSuite, suite, cases, name, result, guard, output)
+                if getpid() != pid:
+                    exit_(0)
+                if problem:
+                    out.append(frame('{"t":"tampered","what":', encode(problem), "}"))
+                own, other = 0, 0
+                for ev in events[before:]:
+                    if kind(ev) is not tuple or lenf(ev) != 4:
+                        continue
+                    owner, status, ev_name, ev_message = ev
+                    if status not in ("pass", "fail", "error", "skip", "timeout"):
+                        continue
+                    if test is not None and owner is test:
+                        if status == "pass":
+                            own += 1
+                            ev_name = name  # the name it was loaded under
+                        else:
+                            other += 1
+                    elif status == "pass":
+                        continue  # another test's pass proves nothing here
+                    out.append(frame('{"t":"test","name":', message(ev_name), ',"status":"', status,
+                                     '","message":', message(ev_message), "}"))
+                shadowed = ""
+                if test is not None:
+                    for c in mro_of(kind(test)):
+                        if c is TestCase:
+                            for key in instance_dict(test):
+                                if kind(key) is not text or key in test_methods:
+                                    shadowed = key if kind(key) is text else "?"
+                                    break
+                            break
+                if shadowed:
+                    out.append(frame('{"t":"tampered","what":', encode("the test's %s was replaced on its instance" % shadowed), "}"))
+                if own > 1 or (own and other):
+                    out.append(frame('{"t":"tampered","what":', encode("test %s reported %d outcomes" % (name, own + other)), "}"))
+                if failed is not None:
+                    out.append(frame('{"t":"all","message":', message(failed), "}"))
+                    phase = 4
+                elif index < lenf(names) and not stopped:
+                    out.append(frame('{"t":"start","name":', encode(names[index]), "}"))
+            elif phase == 3:
+                failed, problem, pids = tear_down(TestSuite, suite, result, guard, output)
+                if getpid() != pid:
+                    exit_(0)
+                if problem:
+                    out.append(frame('{"t":"tampered","what":', encode(problem), "}"))
+                if failed is not None:
+                    out.append(frame('{"t":"all","message":', message(failed), "}"))
                 phase = 4
+            elif phase == 4:
+                out.append(frame('{"t":"done","pids_max":', text(pids if kind(pids) is integer else 0), "}"))
+                phase = 5
             else:
-                out.append(frame('{"t":"phase","p":"suite"}'))
-                if names:
-                    out.append(frame('{"t":"start","name":', encode(names[0]), "}"))
-                phase = 2
-        elif phase == 2:
-            if index >= lenf(names) or stopped:
-                phase = 3
-                continue
-            name = names[index]
-            index += 1
-            before = lenf(events)
-            test, failed, stopped, problem, pids = run_one(TestSuite, suite, cases, name, result, guard, output)
-            if getpid() != pid:
-                exit_(0)
-            if problem:
-                out.append(frame('{"t":"tampered","what":', encode(problem), "}"))
-            own, other = 0, 0
-            for ev in events[before:]:
-                if kind(ev) is not tuple or lenf(ev) != 4:
-                    continue
-                owner, status, ev_name, ev_message = ev
-                if status not in ("pass", "fail", "error", "skip", "timeout"):
-                    continue
-                if test is not None and owner is test:
-                    if status == "pass":
-                        own += 1
-                        ev_name = name  # the name it was loaded under
-                    else:
-                        other += 1
-                elif status == "pass":
-                    continue  # another test's pass proves nothing here
-                out.append(frame('{"t":"test","name":', message(ev_name), ',"status":"', status,
-                                 '","message":', message(ev_message), "}"))
-            if own > 1 or (own and other):
-                out.append(frame('{"t":"tampered","what":', encode("test %s reported %d outcomes" % (name, own + other)), "}"))
-            if failed is not None:
-                out.append(frame('{"t":"all","message":', message(failed), "}"))
-                phase = 4
-            elif index < lenf(names) and not stopped:
-                out.append(frame('{"t":"start","name":', encode(names[index]), "}"))
-        elif phase == 3:
-            failed, problem, pids = tear_down(TestSuite, suite, result, guard, output)
-            if getpid() != pid:
-                exit_(0)
-            if problem:
-                out.append(frame('{"t":"tampered","what":', encode(problem), "}"))
-            if failed is not None:
-                out.append(frame('{"t":"all","message":', message(failed), "}"))
-            phase = 4
-        elif phase == 4:
-            out.append(frame('{"t":"done","pids_max":', text(pids), "}"))
-            phase = 5
-        else:
-            return
+                return
+        except base_error as e:
+            # The steps broke after job code ran: whatever the job did to
+            # them, the run is not a pass.
+            what = kind(e).__name__ if kind(kind(e)) is type else "?"
+            out = [b"", frame('{"t":"tampered","what":', encode("the harness could not go on after the job ran (%s)" % what), "}")]
+            phase, pids = 4, 0
         yield tuplef(out)
 
 
@@ -787,7 +891,7 @@ def _serve(job, fd, output):
     stream = _make_stream_class(io)(output)
     hide = _hider()
     note = "" if hide else "ctypes is missing: the result channel is not hidden from the garbage collector"
-    steps = _steps(job, output, note)
+    steps = _steps(job, output, note, hide)
     total = builtins.sum
     sys.stdout = sys.stderr = sys.stdin = stream
     try:
