@@ -137,7 +137,7 @@ var forgeries = []adversary{
 		test:   "    def test_a(self):\n        for i in range(4000):\n            with self.subTest(i=i):\n                self.fail('x' * 65000)\n",
 		status: sandbox.Fail, peak: true},
 	{name: "a flood of long messages", code: "",
-		test: "    pass\ndef _many(self):\n    for i in range(150):\n        with self.subTest(i=i): self.fail('\\u00e9' * 70000)\n" +
+		test: "    pass\ndef _many(self):\n    for i in range(110):\n        with self.subTest(i=i): self.fail('\\u00e9' * 33000)\n" +
 			"for _i in range(10):\n    setattr(TestCases, 'test_%02d' % _i, _many)\n",
 		status: sandbox.Killed, limit: "output", peak: true},
 	{name: "more results than the cap", code: "",

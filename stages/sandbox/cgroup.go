@@ -391,7 +391,7 @@ func (g *runGroup) remove() {
 	}
 }
 
-// add moves pid into the group (for children not started by our init).
+// add moves pid into the group.
 func (g *runGroup) add(pid int) error {
 	for _, f := range g.procsFiles() {
 		if err := os.WriteFile(f, []byte(strconv.Itoa(pid)), 0o644); err != nil {

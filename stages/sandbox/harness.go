@@ -41,7 +41,7 @@ type wireJob struct {
 type workerHead struct {
 	Dir     string           `json:"dir"`               // the run's work dir
 	Tmp     string           `json:"tmp"`               // its TMPDIR
-	Cgroups []string         `json:"cgroups,omitempty"` // cgroup.procs files the child joins
+	Cgroups int              `json:"cgroups,omitempty"` // cgroup.procs fds after the three of the job, which the child joins
 	Rlimits map[string]int64 `json:"rlimits,omitempty"`
 }
 

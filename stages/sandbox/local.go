@@ -157,23 +157,13 @@ func (b *local) start(dir, tmp string, l Limits, p *pipes, group *runGroup) (*in
 	iso := b.iso
 	spec := initSpec{
 		Argv: argv, Env: scrubbedEnv(dir, tmp), Dir: dir, UID: -1, GID: -1,
-		Rlimits: initRlimits(l, group != nil),
-	}
-	if group != nil {
-		spec.Cgroups = group.procsFiles()
+		Rlimits: initRlimits(l, group != nil), Caps: iso.caps, Seccomp: iso.seccomp,
 	}
 	if iso.user {
 		spec.UID, spec.GID = nobody, nobody
 	}
-	if iso.flags != 0 {
-		spec.Mounts, spec.Proc, spec.Loopback, spec.Hostname = true, true, !l.Network, "ccw-sandbox"
-		spec.Disk = l.Disk
-	}
-	flags := iso.flags
-	if l.Network {
-		flags &^= syscall.CLONE_NEWNET
-	}
-	return startInit(spec, flags, iso.userns, p.files(), group)
+	iso.spec(&spec, l)
+	return startInit(spec, iso.cloneFlags(l), iso.idmap, p.files(), group)
 }
 
 // ending is how a run ends when its process exited by itself before the

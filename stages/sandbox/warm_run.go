@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"syscall"
 	"time"
 )
@@ -44,8 +45,19 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 		head.Dir = w.hostDir + "/" + workDirName(nonce)
 		head.Tmp = head.Dir
 	}
+	// The child joins its cgroup through files opened here: it cannot see
+	// the cgroup tree, and the open files carry our right to move it.
+	var procs []*os.File
 	if group != nil {
-		head.Cgroups = group.procsFiles()
+		for _, f := range group.procsFiles() {
+			pf, err := os.OpenFile(f, os.O_WRONLY, 0)
+			if err != nil {
+				return Result{}, true, fmt.Errorf("cgroup: %w", err)
+			}
+			defer pf.Close()
+			procs = append(procs, pf)
+		}
+		head.Cgroups = len(procs)
 	}
 	hb, err := json.Marshal(head)
 	if err != nil {
@@ -60,7 +72,7 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 		return Result{}, true, err
 	}
 	defer p.closeAll()
-	if err := w.send(hb, p.jobR, p.outW, p.resW); err != nil {
+	if err := w.send(hb, append([]*os.File{p.jobR, p.outW, p.resW}, procs...)...); err != nil {
 		return Result{}, true, err
 	}
 	p.closeChildEnds()
