@@ -26,6 +26,10 @@ type adversary struct {
 	host func(t *testing.T, marker string)
 	// peak: ccw's own peak memory during the run must stay under peakLimit.
 	peak bool
+	// next, when set, replaces the plain next task: test methods that run
+	// with the same solution code and must pass (it finds nothing of this
+	// run).
+	next string
 }
 
 // peakLimit bounds the memory of the process running sandboxes (this test
@@ -143,7 +147,8 @@ func TestAdversaries(t *testing.T) {
 					t.Fatalf("the warm worker is not counted: %s", n)
 				}
 			}
-			for _, a := range append(append([]adversary(nil), adversaries...), forgeries...) {
+			all := append(append(append([]adversary(nil), adversaries...), forgeries...), isolationAttacks...)
+			for _, a := range all {
 				t.Run(a.name, func(t *testing.T) {
 					marker := "ccwadv" + strings.ReplaceAll(t.Name(), "/", "")[len("TestAdversaries"):]
 					marker = strings.Map(func(r rune) rune {
@@ -154,8 +159,9 @@ func TestAdversaries(t *testing.T) {
 					}, marker)
 					os.Setenv(secretEnv, marker)
 					before := sandboxtest.CountLeftovers(marker)
-					code := strings.ReplaceAll(a.code, "MARKER", marker)
-					test := strings.ReplaceAll(a.test, "MARKER", marker)
+					hostDir, _ := os.Getwd()
+					fill := strings.NewReplacer("MARKER", marker, "HOSTDIR", hostDir)
+					code, test := fill.Replace(a.code), fill.Replace(a.test)
 					if a.peak {
 						sandboxtest.ResetPeakMemory(t)
 					}
@@ -170,8 +176,12 @@ func TestAdversaries(t *testing.T) {
 							t.Errorf("peak memory %d MiB, want under %d MiB", peak>>20, peakLimit>>20)
 						}
 					}
-					if next := execute(t, sb, "def f(): return 41 + 1", "    def test_f(self): self.assertEqual(f(), 42)\n"); next.Status != sandbox.Pass {
-						t.Errorf("the next task: %s %v", next.Status, next.Details())
+					nextCode, nextTest := "def f(): return 41 + 1", "    def test_f(self): self.assertEqual(f(), 42)\n"
+					if a.next != "" {
+						nextCode, nextTest = code, fill.Replace(a.next)
+					}
+					if next := execute(t, sb, nextCode, nextTest); next.Status != sandbox.Pass {
+						t.Errorf("the next task: %s %q; %s", next.Status, next.Reason, brief(next))
 					}
 					if a.host != nil {
 						a.host(t, marker)
@@ -181,7 +191,7 @@ func TestAdversaries(t *testing.T) {
 			}
 			res.Close()
 			after := sandboxtest.CountLeftovers("")
-			if len(after.Ours) > 0 || after.Containers > 0 || after.WorkDirs > 0 || after.Cgroups > 0 {
+			if len(after.Ours) > 0 || after.Containers > 0 || after.WorkDirs > 0 || after.Cgroups > 0 || after.Parents > 0 {
 				t.Errorf("after Close: %s", after)
 			}
 		})

@@ -396,8 +396,10 @@ def _refuse(event, args, watched, protected, note, kind, text, raw, ident, realp
     """The harness's audit hook (sys.addaudithook: Python code cannot remove
     it). It refuses what would let job code rewrite the harness while a test
     runs: trace and profile hooks (they can change any frame's variables),
-    changes to the classes and functions whose ids are in protected, and
-    opening a process's memory file; note records each refusal. Its state
+    changes to the code, defaults and the like of the functions whose ids
+    are in protected (Python audits those, not assignments to class
+    attributes, which the fingerprint in _steps catches instead), and opening
+    a process's memory file; note records each refusal. Its state
     lives only in its defaults tuple (set by _install_refusal), which cannot
     be changed without an audit event it refuses; closure cells could be."""
     if event not in watched:
@@ -557,7 +559,7 @@ def _steps(job, output, note, hide):
     getpid, exit_, kind, text, ident, hashf, tuplef, lenf = os.getpid, os._exit, type, str, id, hash, tuple, len
     listf, setf, dictf, instance_of, objectf, no_value = list, set, dict, isinstance, object, ValueError
     base_error, integer = BaseException, int
-    static, klass, func = staticmethod, classmethod, types.FunctionType
+    static, klass, prop, func, is_callable = staticmethod, classmethod, property, types.FunctionType, callable
     dict_of, mro_of, sha256 = type.__dict__["__dict__"].__get__, type.__dict__["__mro__"].__get__, hashlib.sha256
     protocol, most = _PROTOCOL, _MAX_MESSAGE
     TestCase, TestSuite = unittest.TestCase, unittest.TestSuite
@@ -652,11 +654,11 @@ def _steps(job, output, note, hide):
                 acc.append(-1)
                 continue
             for key, value in items:
-                if kind(key) is text and key == "__warningregistry__":
-                    continue  # the warnings module keeps it in the globals of frames that warn
+                k = kind(value)
+                if not (is_callable(value) or k is static or k is klass or k is prop):
+                    continue  # data, such as TestCase.maxDiff or __warningregistry__
                 acc.append(ident(key))
                 acc.append(ident(value))
-                k = kind(value)
                 if k is static or k is klass:
                     value = value.__func__
                     k = kind(value)

@@ -158,6 +158,32 @@ func probeIsolation() *isolation {
 	return iso
 }
 
+// openIsolation is what a local backend (fresh or warm) starts with: the
+// isolation found for this process, refused when c asks for "strict" and a
+// layer is missing, the one warning otherwise; its cgroups are held until
+// release.
+func openIsolation(c Config) (*isolation, error) {
+	iso := detectIsolation()
+	if c.Isolation == "strict" && len(iso.missing) > 0 {
+		return nil, fmt.Errorf("isolation = \"strict\" but this machine lacks %s", strings.Join(iso.missing, "; "))
+	}
+	iso.warn()
+	if iso.cg != nil {
+		if err := iso.cg.acquire(); err != nil {
+			return nil, err
+		}
+	}
+	return iso, nil
+}
+
+// release lets go of what openIsolation held: the last backend of this
+// process removes its cgroup parents.
+func (iso *isolation) release() {
+	if iso != nil && iso.cg != nil {
+		iso.cg.release()
+	}
+}
+
 // privateMounts says whether runs get a mount namespace, and with it a
 // private /tmp, from our init.
 func (iso *isolation) privateMounts() bool {

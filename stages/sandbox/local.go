@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -31,11 +30,11 @@ func newLocal(c Config) (*local, error) {
 	}
 	b := &local{cfg: c, base: workBase(), running: map[*initProc]bool{}}
 	if c.Isolation != "none" {
-		b.iso = detectIsolation()
-		if c.Isolation == "strict" && len(b.iso.missing) > 0 {
-			return nil, fmt.Errorf("isolation = \"strict\" but this machine lacks %s", strings.Join(b.iso.missing, "; "))
+		iso, err := openIsolation(c)
+		if err != nil {
+			return nil, err
 		}
-		b.iso.warn()
+		b.iso = iso
 	}
 	return b, nil
 }
@@ -47,6 +46,7 @@ func (b *local) close() error {
 	for p := range b.running {
 		p.kill()
 	}
+	b.iso.release()
 	return nil
 }
 

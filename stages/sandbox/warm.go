@@ -45,14 +45,13 @@ func newWarm(c Config) (*warm, error) {
 		return nil, fmt.Errorf("python interpreter: %w", err)
 	}
 	b := &warm{cfg: c, idle: make(chan *worker, c.Slots), live: map[*worker]bool{}}
+	b.iso = &isolation{}
 	if c.Isolation != "none" {
-		b.iso = detectIsolation()
-		if c.Isolation == "strict" && len(b.iso.missing) > 0 {
-			return nil, fmt.Errorf("isolation = \"strict\" but this machine lacks %s", strings.Join(b.iso.missing, "; "))
+		iso, err := openIsolation(c)
+		if err != nil {
+			return nil, err
 		}
-		b.iso.warn()
-	} else {
-		b.iso = &isolation{}
+		b.iso = iso
 	}
 	return b, nil
 }
@@ -319,5 +318,6 @@ func (b *warm) close() error {
 	for _, w := range ws {
 		b.destroy(w)
 	}
+	b.iso.release()
 	return nil
 }
