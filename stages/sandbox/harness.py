@@ -590,31 +590,7 @@ def _steps(job, output, note, hide):
         return encode(s)
 
     frame_code, message_code = frame.__code__, message.__code__
-    # Everything the walk below reaches, and the encoders, may not be changed.
-    protected, todo = setf((ident(frame), ident(message), ident(_refuse))), listf(targets)
-    while todo:
-        t = todo.pop()
-        if kind(t) is func:
-            for c in t.__closure__ or ():
-                try:
-                    v = c.cell_contents
-                except no_value:
-                    continue
-                if kind(v) is func and ident(v) not in protected:
-                    protected.add(ident(v))
-                    todo.append(v)
-            continue
-        if kind(t) is type:
-            protected.add(ident(t))
-        items = t.items() if kind(t) is dictf else dict_of(t).items() if kind(t) is type else ()
-        for key, value in items:
-            if kind(value) is static or kind(value) is klass:
-                value = value.__func__
-            if (kind(value) is func or kind(value) is type and value.__module__.startswith("unittest")) and ident(value) not in protected:
-                protected.add(ident(value))
-                todo.append(value)
     refused = []
-    _install_refusal(protected, refused.append, hide)
     fingerprint = cases_print = None
     phase, index, failed, stopped, pids = 0, 0, None, False, 0
     module = cases = suite = result = None
@@ -667,7 +643,12 @@ def _steps(job, output, note, hide):
                     seen.add(ident(value))
                     todo.append(value)
         now = hashf(tuplef(acc))
-        if fingerprint is None:
+        if phase == 0:
+            # Before any job code: what the walk reached, and the encoders,
+            # may not be changed from now on. The fingerprint is taken at
+            # the next step, still before job code, with the hook in place.
+            _install_refusal(seen | {ident(frame), ident(message)}, refused.append, hide)
+        elif fingerprint is None:
             fingerprint = now
         elif now != fingerprint:
             problems.append("the unittest machinery or the harness was replaced")
