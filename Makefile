@@ -25,7 +25,7 @@ setup:
 	bash .ci/setup
 
 test: build
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -count=1 -race ./engine/... ./stages/llm ./stages/llmstage
 
 check: fmt vet test validate

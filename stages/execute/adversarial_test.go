@@ -2,6 +2,7 @@ package execute
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,17 @@ type adversary struct {
 	limit  string
 	// host checks something outside the sandbox after the run.
 	host func(t *testing.T, marker string)
+	// peak: ccw's own peak memory during the run must stay under peakLimit.
+	peak bool
+	// next, when set, replaces the plain next task: test methods that run
+	// with the same solution code and must pass (it finds nothing of this
+	// run).
+	next string
 }
+
+// peakLimit bounds the memory of the process running sandboxes (this test
+// binary, as ccw) while a run floods its result channel.
+const peakLimit = 256 << 20
 
 const secretEnv = "CCW_ADVERSARY_SECRET"
 
@@ -136,7 +147,8 @@ func TestAdversaries(t *testing.T) {
 					t.Fatalf("the warm worker is not counted: %s", n)
 				}
 			}
-			for _, a := range adversaries {
+			all := append(append(append([]adversary(nil), adversaries...), forgeries...), isolationAttacks...)
+			for _, a := range all {
 				t.Run(a.name, func(t *testing.T) {
 					marker := "ccwadv" + strings.ReplaceAll(t.Name(), "/", "")[len("TestAdversaries"):]
 					marker = strings.Map(func(r rune) rune {
@@ -147,14 +159,29 @@ func TestAdversaries(t *testing.T) {
 					}, marker)
 					os.Setenv(secretEnv, marker)
 					before := sandboxtest.CountLeftovers(marker)
-					code := strings.ReplaceAll(a.code, "MARKER", marker)
-					test := strings.ReplaceAll(a.test, "MARKER", marker)
+					hostDir, _ := os.Getwd()
+					fill := strings.NewReplacer("MARKER", marker, "HOSTDIR", hostDir)
+					code, test := fill.Replace(a.code), fill.Replace(a.test)
+					if a.peak {
+						sandboxtest.ResetPeakMemory(t)
+					}
 					r := execute(t, sb, code, test)
 					if r.Status != a.status || r.Limit != a.limit {
-						t.Errorf("status %s limit %q, want %s limit %q; tests %v", r.Status, r.Limit, a.status, a.limit, r.Details())
+						t.Errorf("status %s limit %q reason %q, want %s limit %q; %s", r.Status, r.Limit, r.Reason, a.status, a.limit, brief(r))
 					}
-					if next := execute(t, sb, "def f(): return 41 + 1", "    def test_f(self): self.assertEqual(f(), 42)\n"); next.Status != sandbox.Pass {
-						t.Errorf("the next task: %s %v", next.Status, next.Details())
+					if a.peak {
+						peak := sandboxtest.PeakMemory(t)
+						t.Logf("peak memory of this process during the run: %d MiB", peak>>20)
+						if peak > peakLimit {
+							t.Errorf("peak memory %d MiB, want under %d MiB", peak>>20, peakLimit>>20)
+						}
+					}
+					nextCode, nextTest := "def f(): return 41 + 1", "    def test_f(self): self.assertEqual(f(), 42)\n"
+					if a.next != "" {
+						nextCode, nextTest = code, fill.Replace(a.next)
+					}
+					if next := execute(t, sb, nextCode, nextTest); next.Status != sandbox.Pass {
+						t.Errorf("the next task: %s %q; %s", next.Status, next.Reason, brief(next))
 					}
 					if a.host != nil {
 						a.host(t, marker)
@@ -164,7 +191,7 @@ func TestAdversaries(t *testing.T) {
 			}
 			res.Close()
 			after := sandboxtest.CountLeftovers("")
-			if len(after.Ours) > 0 || after.Containers > 0 || after.WorkDirs > 0 || after.Cgroups > 0 {
+			if len(after.Ours) > 0 || after.Containers > 0 || after.WorkDirs > 0 || after.Cgroups > 0 || after.Parents > 0 {
 				t.Errorf("after Close: %s", after)
 			}
 		})
@@ -182,4 +209,25 @@ func execute(t *testing.T, sb cty.Value, code, methods string) sandbox.Result {
 		t.Fatalf("infrastructure error: %v", err)
 	}
 	return sandbox.ResultFromValue(v)
+}
+
+// brief renders r's tests and the start of their messages, for a failure.
+func brief(r sandbox.Result) string {
+	var b strings.Builder
+	for i, t := range r.Tests {
+		if i == 20 {
+			fmt.Fprintf(&b, " ... %d more", len(r.Tests)-i)
+			break
+		}
+		m := t.Message
+		if len(m) > 200 {
+			m = m[:200] + "..."
+		}
+		fmt.Fprintf(&b, "\n  %s: %s %q", t.Name, t.Status, m)
+	}
+	out := r.Output
+	if len(out) > 300 {
+		out = out[:300] + "..."
+	}
+	return fmt.Sprintf("tests:%s\noutput: %q", b.String(), out)
 }

@@ -13,7 +13,7 @@ import (
 
 // CacheType leads the cache key of every execute instance. Bump it when Run
 // changes behaviour for the same configuration.
-const CacheType = "ccw.execute.v1"
+const CacheType = "ccw.execute.v2"
 
 // Runner is the execute stage: stage "execute" "NAME" { sandbox = sandbox.py
 // code = ... test = ... }.

@@ -102,7 +102,7 @@ func TestRunBadConfig(t *testing.T) {
 
 func TestSchema(t *testing.T) {
 	r := New()
-	if r.Kind() != "execute" || r.CacheType() != "ccw.execute.v1" {
+	if r.Kind() != "execute" || r.CacheType() != "ccw.execute.v2" {
 		t.Fatalf("kind %q cache type %q", r.Kind(), r.CacheType())
 	}
 	for _, name := range []string{"sandbox", "code", "test"} {

@@ -140,15 +140,19 @@ func compare(tasks []sandboxtest.Task, got map[string]Result, want map[string]sa
 }
 
 func limitNote(r Result) string {
-	if r.Limit == "" {
-		return ""
+	note := ""
+	if r.Limit != "" {
+		note = "/" + r.Limit
 	}
-	return "/" + r.Limit
+	if r.Reason != "" {
+		note += ": " + r.Reason
+	}
+	return note
 }
 
 func writeVerdicts(t *testing.T, path string, tasks []sandboxtest.Task, results map[string]Result) {
 	var b strings.Builder
-	b.WriteString("task_id\tstatus\tlimit\tn_tests\tn_failed\twall_s\tfirst_failure\n")
+	b.WriteString("task_id\tstatus\tlimit\tn_tests\tn_failed\twall_s\tfirst_failure\treason\n")
 	for _, task := range tasks {
 		r := results[task.ID]
 		var failed []string
@@ -160,7 +164,7 @@ func writeVerdicts(t *testing.T, path string, tasks []sandboxtest.Task, results 
 		if len(failed) > 0 {
 			first = failed[0] + ": " + lastLine(r.Details()[failed[0]])
 		}
-		fmt.Fprintf(&b, "%s\t%s\t%s\t%d\t%d\t%.3f\t%s\n", task.ID, r.Status, r.Limit, len(r.Tests), len(failed), r.Duration.Seconds(), first)
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%d\t%d\t%.3f\t%s\t%s\n", task.ID, r.Status, r.Limit, len(r.Tests), len(failed), r.Duration.Seconds(), first, strings.ReplaceAll(r.Reason, "\t", " "))
 	}
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)

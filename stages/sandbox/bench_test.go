@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"os"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -138,4 +139,98 @@ func timed(tb testing.TB, s *Sandbox, job Job, id string) time.Duration {
 		tb.Errorf("%s: %v", id, err)
 	}
 	return time.Since(start)
+}
+
+// floorScript runs trivialJob's test the way the harness does (one module,
+// unittest), in a plain interpreter: the floor an execution cannot go below.
+const floorScript = `import types, unittest
+m = types.ModuleType("__test__")
+exec(compile(CODE, "__test__.py", "exec"), m.__dict__)
+r = unittest.TestResult()
+unittest.TestLoader().loadTestsFromTestCase(m.TestCases).run(r)
+assert r.wasSuccessful()
+`
+
+// BenchmarkOverhead measures one execution of a trivial task on each
+// backend against a floor measured in the same run: the same test run by a
+// plain python3 -I (no harness, no isolation, no limits). The floor and the
+// backends take turns, $CCW_BENCH_ROUNDS times (default 20), so that the
+// load of a shared machine weighs on all alike. It reports the floor's p50,
+// each backend's p50 and its overhead over the floor (ms), and warm/fresh,
+// the speedup of warm workers on this task.
+func BenchmarkOverhead(b *testing.B) {
+	sandboxtest.NeedPython(b)
+	rounds := 20
+	if v, err := strconv.Atoi(os.Getenv("CCW_BENCH_ROUNDS")); err == nil && v > 0 {
+		rounds = v
+	}
+	script := strings.Replace(floorScript, "CODE", strconv.Quote(trivialJob.Code+"\n"+trivialJob.Test), 1)
+	floor := func() time.Duration {
+		start := time.Now()
+		if out, err := exec.Command(sandboxtest.Python, "-I", "-c", script).CombinedOutput(); err != nil {
+			b.Fatalf("floor: %v: %s", err, out)
+		}
+		return time.Since(start)
+	}
+	var names []string
+	sbs := map[string]*Sandbox{}
+	for _, be := range sandboxtest.Backends {
+		if be.Name == "docker" && exec.Command("docker", "image", "inspect", sandboxtest.DockerImage).Run() != nil {
+			b.Logf("docker: no engine or image, left out")
+			continue
+		}
+		s := benchSandbox(b, be.Name, 1)
+		if r, err := s.Run(context.Background(), trivialJob); err != nil || r.Status != Pass {
+			b.Fatalf("%s warm-up: %v %v", be.Name, r.Status, err) // also starts a warm worker
+		}
+		names, sbs[be.Name] = append(names, be.Name), s
+	}
+	durs := map[string][]time.Duration{}
+	b.ResetTimer()
+	for i := 0; i < b.N*rounds; i++ {
+		durs["floor"] = append(durs["floor"], floor())
+		for _, n := range names {
+			start := time.Now()
+			r, err := sbs[n].Run(context.Background(), trivialJob)
+			durs[n] = append(durs[n], time.Since(start))
+			if err != nil || r.Status != Pass {
+				b.Fatalf("%s: %v %v", n, r.Status, err)
+			}
+		}
+	}
+	b.StopTimer()
+	f := percentile(durs["floor"], 50)
+	b.ReportMetric(f, "floor_p50_ms")
+	for _, n := range names {
+		p := percentile(durs[n], 50)
+		b.ReportMetric(p, n+"_p50_ms")
+		b.ReportMetric(p-f, n+"_overhead_ms")
+	}
+	if len(durs["local-warm"]) > 0 {
+		b.ReportMetric(percentile(durs["local-fresh"], 50)/percentile(durs["local-warm"], 50), "warm/fresh")
+	}
+}
+
+// floodJob reports 10 tests of 110 failing subtests with 33,000-character
+// messages: 6 bytes each on the channel (JSON escapes), far past output_kill.
+var floodJob = Job{Code: "", Test: suiteHead + "    pass\ndef _many(self):\n    for i in range(110):\n" +
+	"        with self.subTest(i=i): self.fail('\\u00e9' * 33000)\nfor _i in range(10):\n    setattr(TestCases, 'test_%02d' % _i, _many)\n"}
+
+// BenchmarkFlood reports the peak memory of this process (as ccw) while one
+// local run floods its result channel: it must stay under 256 MiB.
+func BenchmarkFlood(b *testing.B) {
+	s := benchSandbox(b, "local-fresh", 1)
+	var peak int64
+	for i := 0; i < b.N; i++ {
+		sandboxtest.ResetPeakMemory(b)
+		r, err := s.Run(context.Background(), floodJob)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r.Status != Killed || r.Limit != "output" {
+			b.Fatalf("the flood ended %s (limit %q), want killed at the output limit", r.Status, r.Limit)
+		}
+		peak = max(peak, sandboxtest.PeakMemory(b))
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak_MiB")
 }

@@ -78,6 +78,8 @@ var schema = stages.Schema{
 		Doc: `Modules warm workers import before forking; default numpy, pandas, matplotlib.pyplot (Agg).`},
 	{Name: "isolation", Type: cty.String, Default: cty.StringVal("auto"),
 		Doc: `"auto": use every isolation the kernel allows and warn once about what is missing; "strict": fail instead; "none": a plain child process.`},
+	{Name: "fidelity", Type: cty.String, Default: cty.StringVal("strict"),
+		Doc: `How verdicts count: "strict" (default) passes a run only when every test the test source defines reported a pass; "original" counts as BigCodeBench does, where a skipped or missing test is not a failure. Part of the identity.`},
 }
 
 // Config is a decoded sandbox block.
@@ -92,6 +94,7 @@ type Config struct {
 	Recycle   int      // runs per warm worker
 	Preload   []string // modules warm workers import
 	Isolation string   // "auto", "strict" or "none"
+	Fidelity  string   // "strict" or "original": how verdicts count
 }
 
 // DefaultPreload is what warm workers import when the block names nothing.
@@ -162,6 +165,7 @@ func ConfigFromValue(v cty.Value) (Config, error) {
 	c.Image = str("image")
 	c.Workers = str("workers")
 	c.Isolation = str("isolation")
+	c.Fidelity = str("fidelity")
 	c.Limits.Memory = size("memory")
 	c.Limits.FileSize = size("file_size")
 	c.Limits.Disk = size("disk")
@@ -244,6 +248,11 @@ func (c *Config) validate() error {
 	case "auto", "strict", "none":
 	default:
 		return fmt.Errorf(`isolation: want "auto", "strict" or "none", got %q`, c.Isolation)
+	}
+	switch c.Fidelity {
+	case "strict", "original":
+	default:
+		return fmt.Errorf(`fidelity: want "strict" or "original", got %q`, c.Fidelity)
 	}
 	if c.Slots < 1 {
 		return fmt.Errorf("slots: want at least 1, got %d", c.Slots)

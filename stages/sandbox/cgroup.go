@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -20,6 +21,47 @@ type cgroups struct {
 	version int               // 1 or 2; 0 when none is usable
 	base    map[string]string // controller ("memory", "pids", "freezer", or "" on v2) → our parent dir
 	seq     atomic.Int64
+
+	mu    sync.Mutex
+	users int  // backends using the parents (acquire, release)
+	gone  bool // the parents were removed; the next acquire makes them again
+}
+
+// acquire registers a backend that makes groups below our parents, making
+// the parents again if the last backend removed them.
+func (cg *cgroups) acquire() error {
+	cg.mu.Lock()
+	defer cg.mu.Unlock()
+	if cg.gone {
+		for _, base := range cg.base {
+			if err := os.MkdirAll(base, 0o755); err != nil {
+				return fmt.Errorf("cgroup: %w", err)
+			}
+			if cg.version == 2 {
+				if err := enableControllers(base); err != nil {
+					return fmt.Errorf("cgroup: %w", err)
+				}
+			}
+		}
+		cg.gone = false
+	}
+	cg.users++
+	return nil
+}
+
+// release undoes acquire; the last backend to go removes our parents, so
+// that no empty ccw-<pid> cgroup outlives the sandboxes of this process.
+func (cg *cgroups) release() {
+	cg.mu.Lock()
+	defer cg.mu.Unlock()
+	if cg.users--; cg.users > 0 {
+		return
+	}
+	cg.users = 0
+	for _, b := range cg.base {
+		removeTree(b)
+	}
+	cg.gone = true
 }
 
 // runGroup is the cgroup (one dir per v1 controller) of one run or worker.
@@ -241,13 +283,6 @@ func (cg *cgroups) removeBases() {
 	}
 }
 
-// close removes our parent cgroups.
-func (cg *cgroups) close() {
-	for _, b := range cg.base {
-		removeTree(b)
-	}
-}
-
 // newGroup makes a cgroup for one run (or one warm worker) with l's memory
 // and pids limits.
 func (cg *cgroups) newGroup(l Limits) (*runGroup, error) {
@@ -391,7 +426,7 @@ func (g *runGroup) remove() {
 	}
 }
 
-// add moves pid into the group (for children not started by our init).
+// add moves pid into the group.
 func (g *runGroup) add(pid int) error {
 	for _, f := range g.procsFiles() {
 		if err := os.WriteFile(f, []byte(strconv.Itoa(pid)), 0o644); err != nil {

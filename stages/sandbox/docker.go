@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -59,7 +60,40 @@ func newDocker(c Config) (*docker, error) {
 		cli.Close()
 		return nil, err
 	}
+	if info, err := cli.Info(ctx, client.InfoOptions{}); err == nil {
+		if missing := dockerMissing(info.Info.SecurityOptions); len(missing) > 0 {
+			if c.Isolation == "strict" {
+				cli.Close()
+				return nil, fmt.Errorf("isolation = \"strict\" but the Docker engine runs without %s", strings.Join(missing, "; "))
+			}
+			dockerWarn.Do(func() {
+				fmt.Fprintf(Warnings, "ccw: warning: the docker sandbox runs without %s.\n", strings.Join(missing, "; "))
+			})
+		}
+	}
 	return d, nil
+}
+
+var dockerWarn sync.Once
+
+// dockerMissing names the layers the engine does not give its containers,
+// from its security options: a user namespace (dockerd --userns-remap) and
+// a seccomp profile. Containers always run as 65534 with no capabilities,
+// no_new_privs and private namespaces.
+func dockerMissing(opts []string) []string {
+	var userns, seccomp bool
+	for _, o := range opts {
+		userns = userns || strings.Contains(o, "name=userns")
+		seccomp = seccomp || strings.Contains(o, "name=seccomp") && !strings.Contains(o, "profile=unconfined")
+	}
+	var missing []string
+	if !userns {
+		missing = append(missing, "a user namespace (dockerd is not started with --userns-remap: root in a container would be root on the host, and the containers run as uid 65534 without capabilities)")
+	}
+	if !seccomp {
+		missing = append(missing, "a seccomp profile (the engine has none: keyrings, ptrace, bpf and the like are open to the code, limited by the missing capabilities)")
+	}
+	return missing
 }
 
 // ownerID names this process across restarts: host, pid and the pid's
@@ -149,6 +183,7 @@ func (d *docker) create(ctx context.Context, l Limits, work string) (string, err
 	init := true
 	hc := &container.HostConfig{
 		NetworkMode:    "none",
+		IpcMode:        "private",
 		ReadonlyRootfs: true,
 		Tmpfs:          map[string]string{dockerTmp: tmpfs, "/var/tmp": tmpfs},
 		ShmSize:        64 << 20,
@@ -227,7 +262,7 @@ func (d *docker) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		att.Conn.Write(job)
 		att.CloseWrite()
 	}()
-	w := newWatch(nonce, l)
+	w := newWatch(nonce, l, d.cfg.Fidelity)
 	frames, framesW := io.Pipe()
 	output, outputW := io.Pipe()
 	w.follow(frames, output)
@@ -265,7 +300,7 @@ func (d *docker) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	} else if end, err = d.ending(id, exit, l); err != nil {
 		return Result{}, err
 	}
-	r := w.coll.result(end)
+	r := w.result(end)
 	blamePids(&r, w.coll.pidsRefused() || events != "" && readCounter(events, "max") > 0)
 	r.Output = w.out.text()
 	r.Duration = time.Since(start)

@@ -67,3 +67,21 @@ func TestDockerMissingImage(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestDockerMissing(t *testing.T) {
+	cases := []struct {
+		opts []string
+		want string
+	}{
+		{[]string{"name=seccomp,profile=default", "name=userns"}, ""},
+		{[]string{"name=seccomp,profile=default"}, "a user namespace"},
+		{[]string{"name=seccomp,profile=unconfined", "name=userns"}, "a seccomp profile"},
+		{nil, "a user namespace (dockerd is not started with --userns-remap: root in a container would be root on the host, and the containers run as uid 65534 without capabilities)|a seccomp profile"},
+	}
+	for _, c := range cases {
+		got := strings.Join(dockerMissing(c.opts), "|")
+		if c.want == "" && got != "" || !strings.HasPrefix(got, strings.SplitN(c.want, "|", 2)[0]) || strings.Count(got, "|") != strings.Count(c.want, "|") {
+			t.Errorf("dockerMissing(%q) = %q, want %q", c.opts, got, c.want)
+		}
+	}
+}

@@ -18,6 +18,8 @@ func limitEnding(limit string, l Limits) ending {
 		return ending{Status: Killed, Limit: "pids", Message: fmt.Sprintf("killed: reached the limit of %d processes/threads", l.Pids)}
 	case "fsize":
 		return ending{Status: Killed, Limit: "fsize", Message: fmt.Sprintf("killed: wrote a file larger than %s", FormatSize(l.FileSize))}
+	case "tests":
+		return ending{Status: Killed, Limit: "tests", Message: fmt.Sprintf("killed: reported more than %d test results", maxTests)}
 	}
 	return ending{Status: Killed, Limit: limit, Message: "killed: limit " + limit}
 }

@@ -34,11 +34,15 @@ type wireJob struct {
 	Alarm   float64          `json:"alarm"`
 	Rlimits map[string]int64 `json:"rlimits,omitempty"`
 	Cwd     string           `json:"cwd,omitempty"` // where to chdir first, when the backend cannot start us there
-	// Warm mode only: the run's work dir and the cgroup.procs files the
-	// forked child joins.
-	Dir     string   `json:"dir,omitempty"`
-	Tmp     string   `json:"tmp,omitempty"`
-	Cgroups []string `json:"cgroups,omitempty"`
+}
+
+// workerHead is what a warm worker reads to fork the child of one job: the
+// job itself goes to the child on a pipe the worker never reads.
+type workerHead struct {
+	Dir     string           `json:"dir"`               // the run's work dir
+	Tmp     string           `json:"tmp"`               // its TMPDIR
+	Cgroups int              `json:"cgroups,omitempty"` // cgroup.procs fds after the three of the job, which the child joins
+	Rlimits map[string]int64 `json:"rlimits,omitempty"`
 }
 
 // encodeJob renders the job the harness reads for j under limits l; the

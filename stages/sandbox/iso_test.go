@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ccw-dev/ccw/internal/testenv"
 )
 
 // TestIsolationInside checks, from inside a run, each isolation the probe
@@ -39,13 +41,13 @@ func TestIsolationInside(t *testing.T) {
 		}
 	}
 	if want == 0 {
-		t.Skip("no isolation available on this machine")
+		testenv.Missing(t, "no isolation available on this machine: %s", strings.Join(iso.missing, "; "))
 	}
 	r, err := s.Run(context.Background(), Job{Code: "import os, socket", Test: test.String()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Status != Pass || len(r.Tests) != want {
-		t.Fatalf("%s [%s]\n%v", r.Status, tests(r), r.Details())
+		t.Fatal(describe(r))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,11 +28,33 @@ const allNamespaces = syscall.CLONE_NEWNS | syscall.CLONE_NEWPID | syscall.CLONE
 type isolation struct {
 	viaInit bool    // the binary runs our init (MaybeReexec is wired)
 	flags   uintptr // namespaces to create
-	userns  bool    // the namespaces hang off a user namespace (we are not root)
+	idmap   idMap   // the user namespace the namespaces hang off, if any
 	user    bool    // python can run as nobody
+	root    bool    // runs get a minimal root (pivot_root)
+	sysfs   bool    // ... with a /sys of their own network namespace
+	caps    bool    // python starts with an empty capability bounding set
+	seccomp bool    // ... no_new_privs and the seccomp filter
 	cg      *cgroups
 	missing []string // what is missing, for the warning
 }
+
+// idMap is how a run's user namespace maps users.
+type idMap int
+
+const (
+	noUserns idMap = iota
+	// selfMap maps our own uid (not root) to root inside: python keeps that
+	// uid, without capabilities.
+	selfMap
+	// rangeMap (ccw runs as root) maps uids 0-65535 inside to an unused
+	// range outside: root inside is nobody on the host, and python runs as
+	// 65534 inside.
+	rangeMap
+)
+
+// rangeBase is the first host uid and gid of rangeMap: high, so that no
+// user or subordinate range of the host owns it.
+const rangeBase = 0x7f000000
 
 // Isolation describes, for people, what the local backend uses here.
 func (iso *isolation) String() string {
@@ -47,11 +70,19 @@ func (iso *isolation) String() string {
 			have = append(have, ns.name+" namespace")
 		}
 	}
-	if iso.userns {
+	if iso.idmap != noUserns {
 		have = append(have, "user namespace")
 	}
 	if iso.user {
 		have = append(have, "uid nobody")
+	}
+	for _, l := range []struct {
+		on   bool
+		name string
+	}{{iso.root, "minimal root"}, {iso.sysfs, "own /sys"}, {iso.caps, "no capabilities"}, {iso.seccomp, "no_new_privs and seccomp"}} {
+		if l.on {
+			have = append(have, l.name)
+		}
 	}
 	if iso.cg != nil {
 		have = append(have, fmt.Sprintf("cgroup v%d memory+pids", iso.cg.version))
@@ -89,30 +120,37 @@ func probeIsolation() *isolation {
 	}
 	root := os.Geteuid() == 0
 	type candidate struct {
-		flags  uintptr
-		userns bool
+		flags uintptr
+		idmap idMap
 	}
 	var cands []candidate
 	if root {
-		cands = append(cands, candidate{flags: allNamespaces})
+		cands = append(cands, candidate{allNamespaces, rangeMap}, candidate{allNamespaces, noUserns})
+	} else {
+		cands = append(cands, candidate{allNamespaces, selfMap})
 	}
-	cands = append(cands, candidate{flags: allNamespaces, userns: true}, candidate{})
-	var lastErr error
-	for _, c := range cands {
-		st, err := probe(c.flags, c.userns, root)
+	cands = append(cands, candidate{})
+	var errs []string
+	for i, c := range cands {
+		st, err := probe(c.flags, c.idmap, root)
 		if err != nil {
-			lastErr = err
+			errs = append(errs, err.Error())
 			continue
 		}
-		iso.viaInit, iso.flags, iso.userns, iso.user = true, c.flags, c.userns, st.User
+		iso.viaInit, iso.flags, iso.idmap, iso.user = true, c.flags, c.idmap, st.User
+		iso.root, iso.sysfs, iso.caps, iso.seccomp = st.Root, st.Sysfs, st.Caps, st.Seccomp
+		if root && i > 0 && c.flags != 0 {
+			iso.missing = append(iso.missing, "a user namespace ("+errs[0]+"): root in the run is root on the host, limited by the other layers")
+		}
+		iso.missing = append(iso.missing, st.Missing...)
 		break
 	}
 	if !iso.viaInit {
-		iso.missing = append(iso.missing, "the init re-exec ("+lastErr.Error()+"): no namespaces, no unprivileged user")
+		iso.missing = append(iso.missing, "the init re-exec ("+strings.Join(errs, "; ")+"): no namespaces, no unprivileged user")
 		return iso
 	}
 	if iso.flags == 0 {
-		iso.missing = append(iso.missing, "network, pid, mount, ipc and uts namespaces ("+lastErr.Error()+"): code can reach the network, see other processes and write where this user can")
+		iso.missing = append(iso.missing, "network, pid, mount, ipc and uts namespaces ("+errs[len(errs)-1]+"): code can reach the network, see other processes and write where this user can")
 	}
 	if !iso.user {
 		iso.missing = append(iso.missing, "an unprivileged user (not root): code runs as this user")
@@ -120,13 +158,56 @@ func probeIsolation() *isolation {
 	return iso
 }
 
-// warn prints the single warning about missing isolation.
+// openIsolation is what a local backend (fresh or warm) starts with: the
+// isolation found for this process, refused when c asks for "strict" and a
+// layer is missing, the one warning otherwise; its cgroups are held until
+// release.
+func openIsolation(c Config) (*isolation, error) {
+	iso := detectIsolation()
+	if c.Isolation == "strict" && len(iso.missing) > 0 {
+		return nil, fmt.Errorf("isolation = \"strict\" but this machine lacks %s", strings.Join(iso.missing, "; "))
+	}
+	iso.warn()
+	if iso.cg != nil {
+		if err := iso.cg.acquire(); err != nil {
+			return nil, err
+		}
+	}
+	return iso, nil
+}
+
+// release lets go of what openIsolation held: the last backend of this
+// process removes its cgroup parents.
+func (iso *isolation) release() {
+	if iso != nil && iso.cg != nil {
+		iso.cg.release()
+	}
+}
+
 // privateMounts says whether runs get a mount namespace, and with it a
 // private /tmp, from our init.
 func (iso *isolation) privateMounts() bool {
 	return iso != nil && iso.viaInit && iso.flags&syscall.CLONE_NEWNS != 0
 }
 
+// spec fills in what every init of a run or worker sets up: the mounts,
+// /proc, loopback, hostname and the layers the probe found.
+func (iso *isolation) spec(s *initSpec, l Limits) {
+	if iso.flags != 0 {
+		s.Mounts, s.Root, s.Proc, s.Loopback, s.Hostname, s.Disk = true, iso.root, true, !l.Network, "ccw-sandbox", l.Disk
+		s.Sysfs = iso.sysfs && !l.Network
+	}
+}
+
+// cloneFlags are the namespaces of a run with limits l.
+func (iso *isolation) cloneFlags(l Limits) uintptr {
+	if l.Network {
+		return iso.flags &^ syscall.CLONE_NEWNET
+	}
+	return iso.flags
+}
+
+// warn prints the single warning about missing isolation.
 func (iso *isolation) warn() {
 	if len(iso.missing) == 0 {
 		return
@@ -137,26 +218,28 @@ func (iso *isolation) warn() {
 	})
 }
 
-// probe starts the init in probe mode with the given namespaces.
-func probe(flags uintptr, userns, root bool) (initStatus, error) {
+// probe starts the init in probe mode with the given namespaces, asking
+// for every layer.
+func probe(flags uintptr, idmap idMap, root bool) (initStatus, error) {
 	dir, err := makeWorkDir(workBase())
 	if err != nil {
 		return initStatus{}, err
 	}
 	defer removeWorkDir(dir)
-	spec := initSpec{Dir: dir, UID: -1, Probe: true}
-	if root && !userns {
-		spec.UID, spec.GID = nobody, nobody
-	}
+	spec := initSpec{Dir: dir, UID: -1, Probe: true, Caps: true, Seccomp: true}
 	if flags != 0 {
-		spec.Mounts, spec.Proc, spec.Loopback, spec.Hostname = true, true, true, "ccw-sandbox"
+		spec.Dir = "/tmp/" + filepath.Base(dir)
+		spec.Mounts, spec.Root, spec.Sysfs, spec.Proc, spec.Loopback, spec.Hostname = true, true, true, true, true, "ccw-sandbox"
+	}
+	if root && idmap != selfMap {
+		spec.UID, spec.GID = nobody, nobody
 	}
 	p, err := newPipes()
 	if err != nil {
 		return initStatus{}, err
 	}
 	defer p.closeAll()
-	x, err := startInit(spec, flags, userns, p.files(), nil)
+	x, err := startInit(spec, flags, idmap, p.files(), nil)
 	if err != nil {
 		return initStatus{}, err
 	}
@@ -196,8 +279,9 @@ type initFiles struct {
 func (p *pipes) files() initFiles { return initFiles{stdin: p.jobR, out: p.outW, fd3: p.resW} }
 
 // startInit re-executes this binary as the init of one run with the given
-// namespaces, and sends it spec. The caller closes its copies of f.
-func startInit(spec initSpec, flags uintptr, userns bool, f initFiles, group *runGroup) (*initProc, error) {
+// namespaces, puts it into group, and sends it spec. The caller closes its
+// copies of f.
+func startInit(spec initSpec, flags uintptr, idmap idMap, f initFiles, group *runGroup) (*initProc, error) {
 	specR, specW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("pipe: %w", err)
@@ -216,16 +300,35 @@ func startInit(spec initSpec, flags uintptr, userns bool, f initFiles, group *ru
 	cmd.Stderr = f.out
 	cmd.ExtraFiles = []*os.File{f.fd3, specR, statusW}
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Cloneflags: flags}
-	if userns {
+	switch idmap {
+	case selfMap:
 		attr.Cloneflags |= syscall.CLONE_NEWUSER
 		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
 		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
+	case rangeMap:
+		attr.Cloneflags |= syscall.CLONE_NEWUSER
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: rangeBase, Size: 65536}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: rangeBase, Size: 65536}}
+		attr.GidMappingsEnableSetgroups = true
+		// Host root is not mapped: the init must become root inside (the
+		// host's rangeBase) to keep its capabilities over its namespaces.
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0, Groups: []uint32{}}
 	}
 	cmd.SysProcAttr = attr
 	if err := cmd.Start(); err != nil {
 		specW.Close()
 		statusR.Close()
 		return nil, fmt.Errorf("start the sandbox init: %w", err)
+	}
+	if group != nil {
+		// Before it reads its spec, and so before anything it starts.
+		if err := group.add(cmd.Process.Pid); err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			specW.Close()
+			statusR.Close()
+			return nil, err
+		}
 	}
 	b, _ := json.Marshal(spec)
 	go func() {

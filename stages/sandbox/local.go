@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -31,11 +30,11 @@ func newLocal(c Config) (*local, error) {
 	}
 	b := &local{cfg: c, base: workBase(), running: map[*initProc]bool{}}
 	if c.Isolation != "none" {
-		b.iso = detectIsolation()
-		if c.Isolation == "strict" && len(b.iso.missing) > 0 {
-			return nil, fmt.Errorf("isolation = \"strict\" but this machine lacks %s", strings.Join(b.iso.missing, "; "))
+		iso, err := openIsolation(c)
+		if err != nil {
+			return nil, err
 		}
-		b.iso.warn()
+		b.iso = iso
 	}
 	return b, nil
 }
@@ -47,6 +46,7 @@ func (b *local) close() error {
 	for p := range b.running {
 		p.kill()
 	}
+	b.iso.release()
 	return nil
 }
 
@@ -103,7 +103,7 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		b.mu.Unlock()
 	}()
 
-	w := newWatch(nonce, l)
+	w := newWatch(nonce, l, b.cfg.Fidelity)
 	w.follow(p.resR, p.outR)
 	go func() {
 		p.jobW.Write(job) // EPIPE when the child died early: its exit tells why
@@ -126,7 +126,7 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	} else if end, err = proc.ending(group, l); err != nil {
 		return Result{}, err
 	}
-	r := w.coll.result(end)
+	r := w.result(end)
 	blamePids(&r, group.forkRefused())
 	r.Output = w.out.text()
 	r.Duration = time.Since(start)
@@ -157,23 +157,13 @@ func (b *local) start(dir, tmp string, l Limits, p *pipes, group *runGroup) (*in
 	iso := b.iso
 	spec := initSpec{
 		Argv: argv, Env: scrubbedEnv(dir, tmp), Dir: dir, UID: -1, GID: -1,
-		Rlimits: initRlimits(l, group != nil),
-	}
-	if group != nil {
-		spec.Cgroups = group.procsFiles()
+		Rlimits: initRlimits(l, group != nil), Caps: iso.caps, Seccomp: iso.seccomp,
 	}
 	if iso.user {
 		spec.UID, spec.GID = nobody, nobody
 	}
-	if iso.flags != 0 {
-		spec.Mounts, spec.Proc, spec.Loopback, spec.Hostname = true, true, !l.Network, "ccw-sandbox"
-		spec.Disk = l.Disk
-	}
-	flags := iso.flags
-	if l.Network {
-		flags &^= syscall.CLONE_NEWNET
-	}
-	return startInit(spec, flags, iso.userns, p.files(), group)
+	iso.spec(&spec, l)
+	return startInit(spec, iso.cloneFlags(l), iso.idmap, p.files(), group)
 }
 
 // ending is how a run ends when its process exited by itself before the

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -42,21 +41,27 @@ func MaybeReexec() {
 	os.Exit(initMain())
 }
 
-// initSpec tells the init what to set up and what to run.
+// initSpec tells the init what to set up and what to run. The parent puts
+// the init into its cgroups before it sends the spec.
 type initSpec struct {
 	Argv     []string         `json:"argv"` // python and its arguments
 	Env      []string         `json:"env"`
 	Dir      string           `json:"dir"`      // the work dir: cwd and HOME
-	Cgroups  []string         `json:"cgroups"`  // cgroup.procs files to join first
 	Mounts   bool             `json:"mounts"`   // private tmpfs /tmp, /var/tmp, /dev/shm and work dir; read-only rest
+	Root     bool             `json:"root"`     // with Mounts: a new root holding only /usr, /etc, /dev, /proc, /sys and the tmpfs dirs
 	Proc     bool             `json:"proc"`     // mount a /proc of the new PID namespace
+	Sysfs    bool             `json:"sysfs"`    // with Root: mount a /sys of the new network namespace
 	Disk     int64            `json:"disk"`     // size of each private tmpfs
 	Loopback bool             `json:"loopback"` // bring lo up in the new network namespace
 	Hostname string           `json:"hostname"` // set in the new UTS namespace
 	UID      int              `json:"uid"`      // run python as this uid/gid; -1 keeps ours
 	GID      int              `json:"gid"`
 	Rlimits  map[string]int64 `json:"rlimits"`
-	Probe    bool             `json:"probe"` // set up, report, run nothing
+	// Caps empties the capability bounding set, Seccomp sets no_new_privs
+	// and installs the seccomp filter, before python starts.
+	Caps    bool `json:"caps"`
+	Seccomp bool `json:"seccomp"`
+	Probe   bool `json:"probe"` // set up, report, run nothing; layers that fail are left out
 }
 
 // initStatus is what the init reports.
@@ -65,7 +70,9 @@ type initStatus struct {
 	Exit   int    `json:"exit"`             // python's exit status
 	Signal int    `json:"signal,omitempty"` // the signal that killed python
 	// Probe results: what worked.
-	Mounts, Proc, Loopback, Hostname, User bool `json:",omitempty"`
+	Mounts, Root, Proc, Sysfs, Loopback, Hostname, User, Caps, Seccomp bool `json:",omitempty"`
+	// Why an optional layer was left out (probe only).
+	Missing []string `json:",omitempty"`
 }
 
 func initMain() int {
@@ -152,21 +159,43 @@ func credential(spec initSpec) *syscall.SysProcAttr {
 		Uid: uint32(spec.UID), Gid: uint32(spec.GID), Groups: []uint32{}}}
 }
 
-// setUp does everything the spec asks, in order, before python starts.
+// setUp does everything the spec asks, in order, before python starts. In
+// a probe, the optional layers (the new root, /sys, the hardening) that
+// fail are left out and named in Missing; in a run every layer asked for
+// must work.
 func setUp(spec initSpec) (initStatus, error) {
 	var st initStatus
-	for _, f := range spec.Cgroups {
-		if err := os.WriteFile(f, []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
-			return st, fmt.Errorf("join cgroup: %w", err)
+	optional := func(layer string, err error) error {
+		if err == nil || !spec.Probe {
+			return err
+		}
+		st.Missing = append(st.Missing, layer+" ("+err.Error()+")")
+		return nil
+	}
+	if spec.Mounts && spec.Root {
+		sysErr, err := minimalRoot(spec)
+		switch {
+		case err != nil && !spec.Probe:
+			return st, err
+		case err != nil:
+			st.Missing = append(st.Missing, "a minimal root ("+err.Error()+")")
+		default:
+			st.Root, st.Mounts, st.Proc = true, true, spec.Proc
+			if spec.Sysfs {
+				st.Sysfs = sysErr == nil
+				if err := optional("a /sys of its own", sysErr); err != nil {
+					return st, err
+				}
+			}
 		}
 	}
-	if spec.Mounts {
+	if spec.Mounts && !st.Root {
 		if err := privateMounts(spec); err != nil {
 			return st, err
 		}
 		st.Mounts = true
 	}
-	if spec.Proc {
+	if spec.Proc && !st.Proc {
 		if err := syscall.Mount("proc", "/proc", "proc", syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_NOEXEC, ""); err != nil {
 			return st, fmt.Errorf("mount /proc: %w", err)
 		}
@@ -192,6 +221,20 @@ func setUp(spec initSpec) (initStatus, error) {
 	if err := setRlimits(spec.Rlimits); err != nil {
 		return st, err
 	}
+	if spec.Caps {
+		err := dropBoundingSet()
+		st.Caps = err == nil
+		if err := optional("an empty capability set", err); err != nil {
+			return st, err
+		}
+	}
+	if spec.Seccomp {
+		err := installSeccomp()
+		st.Seccomp = err == nil
+		if err := optional("no_new_privs and a seccomp filter", err); err != nil {
+			return st, err
+		}
+	}
 	if spec.Probe && spec.UID >= 0 {
 		// Dropping privileges ends what this process may do; the probe does
 		// it last, only to learn whether it works.
@@ -204,109 +247,26 @@ func setUp(spec initSpec) (initStatus, error) {
 	return st, nil
 }
 
-// privateMounts makes the mount namespace private, gives the run its own
-// tmpfs at /tmp, /var/tmp and /dev/shm (and the work dir, when that is not
-// under /tmp), and remounts the rest read-only.
-func privateMounts(spec initSpec) error {
-	if err := syscall.Mount("", "/", "", syscall.MS_REC|syscall.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("make mounts private: %w", err)
-	}
-	existing, err := mountPoints()
-	if err != nil {
-		return err
-	}
-	opts := "mode=1777"
-	if spec.Disk > 0 {
-		opts += ",size=" + strconv.FormatInt(spec.Disk, 10)
-	}
-	private := []string{"/tmp", "/var/tmp", "/dev/shm"}
-	if spec.Dir != "" && !strings.HasPrefix(spec.Dir, "/tmp/") {
-		private = append(private, spec.Dir)
-	}
-	for _, m := range existing {
-		if skipReadOnly(m) {
-			continue
-		}
-		// Best effort: a mount we may not remount stays as it was.
-		syscall.Mount("", m, "", syscall.MS_REMOUNT|syscall.MS_BIND|syscall.MS_RDONLY|mountFlags(m), "")
-	}
-	for _, p := range private {
-		if _, err := os.Stat(p); err != nil {
-			continue
-		}
-		if err := syscall.Mount("tmpfs", p, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, opts); err != nil {
-			return fmt.Errorf("mount tmpfs on %s: %w", p, err)
+// dropBoundingSet empties the capability bounding set and the ambient set:
+// whatever python and its children execute, no capability comes back (a
+// process that stays uid 0 in its user namespace gets only what the bounding
+// set allows at exec).
+func dropBoundingSet() error {
+	last := 40
+	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			last = n
 		}
 	}
-	if spec.Dir != "" {
-		if err := os.MkdirAll(spec.Dir, 0o700); err != nil {
-			return fmt.Errorf("make work dir: %w", err)
+	for c := 0; c <= last; c++ {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, syscall.EINVAL) {
+			return fmt.Errorf("drop capability %d: %w", c, err)
 		}
+	}
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("clear ambient capabilities: %w", err)
 	}
 	return nil
-}
-
-// skipReadOnly says which mounts stay writable: device, kernel and cgroup
-// file systems (nobody can write them anyway, and /dev/null must work).
-func skipReadOnly(m string) bool {
-	for _, p := range []string{"/dev", "/proc", "/sys"} {
-		if m == p || strings.HasPrefix(m, p+"/") {
-			return true
-		}
-	}
-	return false
-}
-
-// mountFlags returns the flags of mount point m that a bind remount must
-// keep (nosuid, nodev, noexec); the kernel refuses to drop locked ones.
-func mountFlags(m string) uintptr {
-	var s syscall.Statfs_t
-	if err := syscall.Statfs(m, &s); err != nil {
-		return 0
-	}
-	var f uintptr
-	for _, x := range []struct{ st, ms int64 }{
-		{unix.ST_NOSUID, syscall.MS_NOSUID}, {unix.ST_NODEV, syscall.MS_NODEV}, {unix.ST_NOEXEC, syscall.MS_NOEXEC},
-		{unix.ST_NOATIME, syscall.MS_NOATIME}, {unix.ST_NODIRATIME, syscall.MS_NODIRATIME}, {unix.ST_RELATIME, syscall.MS_RELATIME},
-	} {
-		if s.Flags&x.st != 0 {
-			f |= uintptr(x.ms)
-		}
-	}
-	return f
-}
-
-func mountPoints() ([]string, error) {
-	b, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil, fmt.Errorf("read mounts: %w", err)
-	}
-	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) > 4 {
-			out = append(out, unescapeMount(f[4]))
-		}
-	}
-	return out, nil
-}
-
-// unescapeMount undoes the octal escapes of mountinfo (\040 for a space).
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return filepath.Clean(b.String())
 }
 
 // loopbackUp brings lo up, so that programs can talk to themselves over

@@ -3,17 +3,28 @@ package sandbox
 import "time"
 
 // Status is the verdict of one execution. The first three are
-// BigCodeBench's; the others name causes BigCodeBench reports as timeout.
+// BigCodeBench's; crash, oom and killed name causes BigCodeBench reports as
+// timeout; skipped, incomplete and tampered are runs BigCodeBench would count
+// as passed that ccw does not (with fidelity = "original" the first two are
+// passes, as there).
 type Status string
 
 // Statuses of an execution.
 const (
-	Pass    Status = "pass"    // the suite ran and nothing failed or errored
+	Pass    Status = "pass"    // every expected test reported a pass
 	Fail    Status = "fail"    // a test failed or errored, or the module failed (key ALL)
 	Timeout Status = "timeout" // the wall-time limit was reached
 	Crash   Status = "crash"   // the process died of a signal it was not sent by us
 	OOM     Status = "oom"     // the memory limit was reached
-	Killed  Status = "killed"  // another limit was reached (processes, file size, output)
+	Killed  Status = "killed"  // another limit was reached (processes, file size, output, tests)
+	// Skipped: nothing failed, but a test was skipped.
+	Skipped Status = "skipped"
+	// Incomplete: nothing failed, but an expected test reported no result,
+	// or no test ran at all.
+	Incomplete Status = "incomplete"
+	// Tampered: the program replaced the unittest machinery or the
+	// harness, or something other than the harness reported.
+	Tampered Status = "tampered"
 )
 
 // TestResult is the outcome of one test method, in the order tests ran.
@@ -41,8 +52,13 @@ type Result struct {
 	// whose message is str(exception), as BigCodeBench records it.
 	Tests []TestResult `json:"tests"`
 	// Limit names the limit that ended the run for timeout/oom/killed
-	// ("wall", "memory", "pids", "fsize", "output"), empty otherwise.
+	// ("wall", "memory", "pids", "fsize", "output", "tests"), empty
+	// otherwise.
 	Limit string `json:"limit,omitempty"`
+	// Reason says, for skipped, incomplete and tampered (and for a pass
+	// that only fidelity = "original" makes one), which tests or what the
+	// program did; empty otherwise.
+	Reason string `json:"reason,omitempty"`
 	// Output is the captured stdout+stderr of the process, cut at the
 	// output limit with a marker.
 	Output string `json:"output,omitempty"`

@@ -222,16 +222,24 @@ func TestRunCancelled(t *testing.T) {
 }
 
 func testCancelled(t *testing.T, s *Sandbox) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	// The run starts a marked child and loops; it is cancelled once the
+	// child runs. Run must return the context's error, and the child must be
+	// gone: a cancelled run is killed, not left behind.
+	marker := "ccw-marker-" + newNonce()
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	start := time.Now()
-	_, err := s.Run(ctx, Job{Code: "while True: pass", Test: ""})
-	if !errors.Is(err, context.DeadlineExceeded) {
+	go func() {
+		for len(procsWith(marker)) == 0 && ctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := s.Run(ctx, Job{Code: "import subprocess", Test: suiteHead +
+		"    def test_a(self):\n        subprocess.Popen(['/bin/sh', '-c', 'sleep 300; : " + marker + "'])\n        while True: pass\n"})
+	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want the context's error", err)
 	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Fatalf("cancel took %s", d)
-	}
+	waitNoProcsWith(t, marker)
 }
 
 func TestRunMissingPython(t *testing.T) {
@@ -285,5 +293,5 @@ func describe(r Result) string {
 	if len(out) > 2000 {
 		out = out[:1000] + "\n[...]\n" + out[len(out)-1000:]
 	}
-	return fmt.Sprintf("status %s limit %q tests [%s]\ndetails %v\noutput %q", r.Status, r.Limit, tests(r), r.Details(), out)
+	return fmt.Sprintf("status %s limit %q reason %q tests [%s]\ndetails %v\noutput %q", r.Status, r.Limit, r.Reason, tests(r), r.Details(), out)
 }

@@ -51,15 +51,17 @@ func (s *Sandbox) Config() Config { return s.cfg }
 func (s *Sandbox) Value() cty.Value { return cty.CapsuleVal(Type, s) }
 
 // Identity implements stages.Resource: what can change a result (backend,
-// image, interpreter, harness, limits), and not slots, workers or the name.
+// image, interpreter, harness, limits, fidelity), and not slots, workers or
+// the name.
 func (s *Sandbox) Identity() cty.Value {
 	return cty.ObjectVal(map[string]cty.Value{
-		"backend": cty.StringVal(s.cfg.Backend),
-		"python":  cty.StringVal(s.cfg.Python),
-		"image":   cty.StringVal(s.cfg.Image),
-		"mounts":  stringList(s.cfg.Mounts),
-		"harness": cty.StringVal(HarnessDigest),
-		"limits":  s.cfg.Limits.Value(),
+		"backend":  cty.StringVal(s.cfg.Backend),
+		"python":   cty.StringVal(s.cfg.Python),
+		"image":    cty.StringVal(s.cfg.Image),
+		"mounts":   stringList(s.cfg.Mounts),
+		"harness":  cty.StringVal(HarnessDigest),
+		"limits":   s.cfg.Limits.Value(),
+		"fidelity": cty.StringVal(s.cfg.Fidelity),
 	})
 }
 

@@ -52,22 +52,28 @@ func (p *pipes) closeAll() {
 
 // watch follows the two streams of a run: result frames and output.
 type watch struct {
-	coll *collector
-	out  *capture
-	kill chan string // a limit the streams saw broken ("output")
-	wg   sync.WaitGroup
+	coll     *collector
+	out      *capture
+	kill     chan string // a limit the streams saw broken ("output", "tests")
+	fidelity string
+	wg       sync.WaitGroup
 }
 
-func newWatch(nonce string, l Limits) *watch {
-	w := &watch{coll: newCollector(nonce), kill: make(chan string, 1)}
-	w.out = &capture{max: l.Output, kill: l.OutputKill, over: func() {
+func newWatch(nonce string, l Limits, fidelity string) *watch {
+	w := &watch{kill: make(chan string, 1), fidelity: fidelity}
+	stop := func(limit string) {
 		select {
-		case w.kill <- "output":
+		case w.kill <- limit:
 		default:
 		}
-	}}
+	}
+	w.out = &capture{max: l.Output, kill: l.OutputKill, over: func() { stop("output") }}
+	w.coll = newCollector(nonce, l.Output, w.out.count, stop)
 	return w
 }
+
+// result is the Result of the run the watch followed (see collector.result).
+func (w *watch) result(end ending) Result { return w.coll.result(end, w.fidelity) }
 
 func (w *watch) follow(res, out io.Reader) {
 	w.wg.Add(2)

@@ -22,6 +22,7 @@ var ResultType = cty.Object(map[string]cty.Type{
 	"tests_run":    cty.Number,
 	"tests_failed": cty.Number,
 	"limit":        cty.String,
+	"reason":       cty.String,
 	"output":       cty.String,
 	"duration_ms":  cty.Number,
 	"limits":       LimitsType,
@@ -55,17 +56,22 @@ func (r Result) Value() cty.Value {
 		"tests_run":    cty.NumberIntVal(int64(len(r.Tests))),
 		"tests_failed": cty.NumberIntVal(int64(failed)),
 		"limit":        cty.StringVal(r.Limit),
+		"reason":       cty.StringVal(r.Reason),
 		"output":       cty.StringVal(r.Output),
 		"duration_ms":  cty.NumberIntVal(r.Duration.Milliseconds()),
 		"limits":       r.Limits.Value(),
 	})
 }
 
-// ResultFromValue converts a ResultType value back to a Result.
+// ResultFromValue converts a ResultType value back to a Result. A value
+// from before the reason attribute existed decodes with an empty Reason.
 func ResultFromValue(v cty.Value) Result {
 	var r Result
 	r.Status = Status(v.GetAttr("status").AsString())
 	r.Limit = v.GetAttr("limit").AsString()
+	if v.Type().HasAttribute("reason") {
+		r.Reason = v.GetAttr("reason").AsString()
+	}
 	r.Output = v.GetAttr("output").AsString()
 	ms, _ := v.GetAttr("duration_ms").AsBigFloat().Int64()
 	r.Duration = time.Duration(ms) * time.Millisecond

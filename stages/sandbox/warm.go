@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bufio"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -44,14 +45,13 @@ func newWarm(c Config) (*warm, error) {
 		return nil, fmt.Errorf("python interpreter: %w", err)
 	}
 	b := &warm{cfg: c, idle: make(chan *worker, c.Slots), live: map[*worker]bool{}}
+	b.iso = &isolation{}
 	if c.Isolation != "none" {
-		b.iso = detectIsolation()
-		if c.Isolation == "strict" && len(b.iso.missing) > 0 {
-			return nil, fmt.Errorf("isolation = \"strict\" but this machine lacks %s", strings.Join(b.iso.missing, "; "))
+		iso, err := openIsolation(c)
+		if err != nil {
+			return nil, err
 		}
-		b.iso.warn()
-	} else {
-		b.iso = &isolation{}
+		b.iso = iso
 	}
 	return b, nil
 }
@@ -159,6 +159,7 @@ func (b *warm) start(l Limits) (*worker, error) {
 	if b.iso.privateMounts() {
 		env = append(env, "CCW_LEAKCHECK=1")
 	}
+	env = append(env, b.childHardening(l)...)
 	argv := []string{b.cfg.Python, "-I", "-c", harnessSource, "worker"}
 	files := initFiles{stdin: devnull, out: outW, fd3: theirs}
 	if b.iso.cg != nil {
@@ -196,6 +197,31 @@ func (b *warm) start(l Limits) (*worker, error) {
 	return w, nil
 }
 
+// childHardening is what the worker's children set up for each job
+// (worker.py): their own IPC and network namespaces, an empty capability
+// set, and no_new_privs with the seccomp filter, as far as the probe found
+// them available.
+func (b *warm) childHardening(l Limits) []string {
+	var env []string
+	var ns []string
+	if b.iso.flags&syscall.CLONE_NEWIPC != 0 {
+		ns = append(ns, "ipc")
+	}
+	if b.iso.flags&syscall.CLONE_NEWNET != 0 && !l.Network {
+		ns = append(ns, "net")
+	}
+	if len(ns) > 0 {
+		env = append(env, "CCW_JOB_NAMESPACES="+strings.Join(ns, ","))
+	}
+	if b.iso.caps {
+		env = append(env, "CCW_DROP_CAPS=1")
+	}
+	if b.iso.seccomp {
+		env = append(env, "CCW_SECCOMP="+hex.EncodeToString(seccompBytes()))
+	}
+	return env
+}
+
 // launch starts the worker process: through our init when we have one.
 func (b *warm) launch(w *worker, argv, env []string, home string, l Limits, f initFiles) error {
 	if !b.iso.viaInit {
@@ -215,19 +241,12 @@ func (b *warm) launch(w *worker, argv, env []string, home string, l Limits, f in
 		return nil
 	}
 	// The worker stays root inside its namespaces so that it can make each
-	// child's work dir and cgroup membership; children drop to nobody.
+	// child's work dir, namespaces and cgroup membership; children drop
+	// their capabilities, become nobody and install the seccomp filter
+	// themselves (worker.py).
 	spec := initSpec{Argv: argv, Env: env, Dir: home, UID: -1, GID: -1, Rlimits: map[string]int64{"core": 0}}
-	if w.group != nil {
-		spec.Cgroups = w.group.procsFiles()
-	}
-	flags := b.iso.flags
-	if flags != 0 {
-		spec.Mounts, spec.Proc, spec.Loopback, spec.Hostname, spec.Disk = true, true, !l.Network, "ccw-sandbox", l.Disk
-	}
-	if l.Network {
-		flags &^= syscall.CLONE_NEWNET
-	}
-	p, err := startInit(spec, flags, b.iso.userns, f, w.group)
+	b.iso.spec(&spec, l)
+	p, err := startInit(spec, b.iso.cloneFlags(l), b.iso.idmap, f, w.group)
 	if err != nil {
 		return err
 	}
@@ -299,5 +318,6 @@ func (b *warm) close() error {
 	for _, w := range ws {
 		b.destroy(w)
 	}
+	b.iso.release()
 	return nil
 }

@@ -2,7 +2,10 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"syscall"
 	"time"
 )
@@ -37,16 +40,30 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 		defer group.remove()
 	}
 	nonce := newNonce()
-	wj := wireJob{Nonce: nonce, Code: j.Code, Test: j.Test, Alarm: l.alarm().Seconds(),
-		Rlimits: harnessRlimits(l, group != nil), Dir: "/tmp/" + workDirName(nonce), Tmp: "/tmp"}
+	head := workerHead{Dir: "/tmp/" + workDirName(nonce), Tmp: "/tmp", Rlimits: harnessRlimits(l, group != nil)}
 	if w.hostDir != "" {
-		wj.Dir = w.hostDir + "/" + workDirName(nonce)
-		wj.Tmp = wj.Dir
+		head.Dir = w.hostDir + "/" + workDirName(nonce)
+		head.Tmp = head.Dir
 	}
+	// The child joins its cgroup through files opened here: it cannot see
+	// the cgroup tree, and the open files carry our right to move it.
+	var procs []*os.File
 	if group != nil {
-		wj.Cgroups = group.procsFiles()
+		for _, f := range group.procsFiles() {
+			pf, err := os.OpenFile(f, os.O_WRONLY, 0)
+			if err != nil {
+				return Result{}, true, fmt.Errorf("cgroup: %w", err)
+			}
+			defer pf.Close()
+			procs = append(procs, pf)
+		}
+		head.Cgroups = len(procs)
 	}
-	body, err := encodeWire(wj)
+	hb, err := json.Marshal(head)
+	if err != nil {
+		return Result{}, false, fmt.Errorf("encode job: %w", err)
+	}
+	job, err := encodeJob(j, l, nonce, nil, "")
 	if err != nil {
 		return Result{}, false, err
 	}
@@ -55,11 +72,15 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 		return Result{}, true, err
 	}
 	defer p.closeAll()
-	if err := w.send(body, p.outW, p.resW); err != nil {
+	if err := w.send(hb, append([]*os.File{p.jobR, p.outW, p.resW}, procs...)...); err != nil {
 		return Result{}, true, err
 	}
 	p.closeChildEnds()
-	wt := newWatch(nonce, l)
+	go func() {
+		p.jobW.Write(job) // EPIPE when the child died early: its exit tells why
+		p.jobW.Close()
+	}()
+	wt := newWatch(nonce, l, b.cfg.Fidelity)
 	wt.follow(p.resR, p.outR)
 
 	kill := func() {
@@ -123,7 +144,7 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 	default:
 		end = exitStatusEnding(exit.Exit, syscall.Signal(exit.Signal), group, l)
 	}
-	r = wt.coll.result(end)
+	r = wt.result(end)
 	blamePids(&r, group.forkRefused())
 	r.Output = wt.out.text()
 	return r, replace, nil

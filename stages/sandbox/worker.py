@@ -2,12 +2,16 @@
 # warm mode. The worker imports the heavy libraries once, then forks one
 # child per job; the child becomes exactly what a fresh interpreter would
 # be (work dir, environment, limits, unprivileged user) and runs the job
-# with run_job. The worker never runs job code itself.
+# with _serve. The worker never runs job code, and never reads it: the job
+# (code, tests, nonce) reaches the child on a pipe the child reads after the
+# fork, so nothing of one job is left in the worker's memory for the next.
 #
 # Control protocol, on the unix stream socket at fd 3:
-#   parent -> worker: 4-byte big-endian length + JSON job, with two fds
-#     attached (the job's output pipe and its result channel), or a JSON
-#     {"t": "kill"} the same way without fds.
+#   parent -> worker: 4-byte big-endian length + JSON header (work dir,
+#     TMPDIR, rlimits, how many cgroups), with fds attached: the job pipe,
+#     the job's output pipe, its result channel, then one open cgroup.procs
+#     file per cgroup the child joins; or a JSON {"t": "kill"} the same way
+#     without fds.
 #   worker -> parent: JSON lines
 #     {"t": "ready", "failed": [modules that did not import]}
 #     {"t": "started", "pid": N}
@@ -22,12 +26,18 @@ def worker_main():
     import struct
 
     # What run_job imports, so that children do not pay for it.
-    import fcntl, io, random, resource, subprocess, tempfile, time, types, unittest  # noqa: F401
+    import ast, ctypes, fcntl, hashlib, io, itertools, random, resource, subprocess, tempfile, time, types  # noqa: F401
+    import unittest, unittest.case, unittest.loader, unittest.result, unittest.suite  # noqa: F401
 
     failed = []
     preload = os.environ.pop("CCW_PRELOAD", "")
     uid = int(os.environ.pop("CCW_UID", "-1"))
     check_leaks = os.environ.pop("CCW_LEAKCHECK", "") == "1"
+    hardening = (
+        [n for n in os.environ.pop("CCW_JOB_NAMESPACES", "").split(",") if n],
+        os.environ.pop("CCW_DROP_CAPS", "") == "1",
+        bytes.fromhex(os.environ.pop("CCW_SECCOMP", "")),
+    )
     for name in filter(None, preload.split(",")):
         try:
             __import__(name)
@@ -53,7 +63,7 @@ def worker_main():
         fds = []
         head = b""
         while len(head) < 4:
-            data, more, _, _ = socket.recv_fds(sock, 4 - len(head), 4)
+            data, more, _, _ = socket.recv_fds(sock, 4 - len(head), 8)
             if not data:
                 return None, fds
             head += data
@@ -72,11 +82,11 @@ def worker_main():
         job, fds = receive()
         if job is None:
             os._exit(0)
-        if job.get("t") == "kill" or len(fds) != 2:
+        if job.get("t") == "kill" or len(fds) != 3 + int(job.get("cgroups") or 0):
             for fd in fds:
                 os.close(fd)
             continue
-        out_fd, chan_fd = fds
+        job_fd, out_fd, chan_fd = fds[:3]
         work = job["dir"]
         os.mkdir(work, 0o700)
         if uid >= 0:
@@ -85,15 +95,19 @@ def worker_main():
         if pid == 0:
             try:
                 sock.detach()  # fd 3 is about to become the job's channel
-                _worker_child(job, out_fd, chan_fd, work, uid)
+                _worker_child(job, fds, work, uid, hardening)
+            except BaseException:
+                import traceback
+
+                _child_failed(out_fd, "start the job", traceback.format_exc())
             finally:
                 os._exit(70)
         try:
             os.setpgid(pid, pid)  # also done by the child: whoever is first
         except OSError:
             pass
-        os.close(out_fd)
-        os.close(chan_fd)
+        for fd in fds:
+            os.close(fd)
         tell({"t": "started", "pid": pid})
         status = _worker_wait(pid, sock, receive)
         # The child's process group (the run's cgroup, when there is one,
@@ -193,35 +207,150 @@ def _leaks(home):
     return "; ".join(found[:10])
 
 
-def _worker_child(job, out_fd, chan_fd, work, uid):
-    """Become the process a fresh run would have been, then run the job."""
+def _worker_child(head, fds, work, uid, hardening):
+    """Become the process a fresh run would have been, then read the job and
+    run it."""
     import random
     import tempfile
 
+    job_fd, out_fd, chan_fd = fds[:3]
     os.setpgid(0, 0)
-    for f in job.get("cgroups") or ():
-        with open(f, "w") as fh:
-            fh.write(str(os.getpid()))
+    for fd in fds[3:]:
+        os.write(fd, b"0")  # "the writing process": this child joins the run's cgroup
+        os.close(fd)
+    namespaces, drop_caps, seccomp = hardening
+    try:
+        _own_namespaces(namespaces)
+    except OSError as e:
+        _child_failed(out_fd, "make the job's namespaces", e)
     os.dup2(out_fd, 1)
     os.dup2(out_fd, 2)
     os.dup2(chan_fd, 3)
-    os.closerange(4, 1 << 16)
+    os.dup2(job_fd, 4)
+    os.closerange(5, 1 << 16)
     os.chdir(work)
     os.environ["HOME"] = work
-    os.environ["TMPDIR"] = job.get("tmp") or work
+    os.environ["TMPDIR"] = head.get("tmp") or work
     tempfile.tempdir = None
     sys.argv = ["-c"]
-    _apply_rlimits(job.get("rlimits"))
-    if uid >= 0:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
+    _apply_rlimits(head.get("rlimits"))
+    try:
+        libc = _libc() if (drop_caps or seccomp) else None
+        if drop_caps:
+            _drop_bounding_set(libc)
+        if uid >= 0:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+        elif drop_caps:
+            _clear_capabilities(libc)
+        if seccomp:
+            _install_seccomp(libc, seccomp)
+    except OSError as e:
+        _child_failed(1, "drop privileges", e)
     random.seed()
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()
     import time
 
-    job["_started"] = time.monotonic()
-    channel = _Channel(3, job["nonce"])
+    started = time.monotonic()
+    job = _read_job(4)
+    os.close(4)
+    job["_started"] = started
+    fd = _channel_fd(3)
     output = _Output(1)
-    run_job(job, channel, output)
+    _serve(job, fd, output)
+
+
+def _child_failed(fd, what, e):
+    """A child that cannot set itself up says so on the job's output and
+    exits with 71 (the parent reports a crash with that output)."""
+    try:
+        os.write(fd, ("ccw sandbox: a warm worker's child could not %s: %s\n" % (what, e)).encode())
+    finally:
+        os._exit(71)
+
+
+def _libc():
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(libc, result, what):
+    import ctypes
+
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "%s: %s" % (what, os.strerror(err)))
+
+
+def _own_namespaces(names):
+    """Moves this child into new IPC and network namespaces (with loopback
+    up), so that no message queue, semaphore or socket state of one job
+    reaches the next."""
+    if not names:
+        return
+    import fcntl
+    import socket
+    import struct
+
+    flags = 0
+    if "ipc" in names:
+        flags |= 0x08000000  # CLONE_NEWIPC
+    if "net" in names:
+        flags |= 0x40000000  # CLONE_NEWNET
+    libc = _libc()
+    _check(libc, libc.unshare(flags), "unshare")
+    if "net" in names:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            req = struct.pack("16sH22x", b"lo", 0)
+            got = struct.unpack("16sH22x", fcntl.ioctl(s, 0x8913, req))[1]  # SIOCGIFFLAGS
+            fcntl.ioctl(s, 0x8914, struct.pack("16sH22x", b"lo", got | 0x1 | 0x40))  # SIOCSIFFLAGS: UP, RUNNING
+
+
+def _drop_bounding_set(libc):
+    """Empties the capability bounding and ambient sets, as the init does
+    for a fresh run."""
+    import ctypes
+
+    last = 40
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            last = int(f.read())
+    except (OSError, ValueError):
+        pass
+    prctl = libc.prctl
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    for cap in range(last + 1):
+        _check(libc, prctl(24, cap, 0, 0, 0), "drop capability %d" % cap)  # PR_CAPBSET_DROP
+    prctl(47, 4, 0, 0, 0)  # PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL
+
+
+def _clear_capabilities(libc):
+    """Clears this process's own capabilities, for a child that stays root
+    in its user namespace (ccw not run as root)."""
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    header = Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (ctypes.c_uint32 * 6)()
+    _check(libc, libc.capset(ctypes.byref(header), data), "capset")
+
+
+def _install_seccomp(libc, program):
+    """Sets no_new_privs and installs the sandbox's seccomp filter (the
+    struct sock_filter array the parent built)."""
+    import ctypes
+
+    class Fprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    buf = ctypes.create_string_buffer(program, len(program))
+    prog = Fprog(len(program) // 8, ctypes.addressof(buf))
+    prctl = libc.prctl
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    _check(libc, prctl(38, 1, 0, 0, 0), "no_new_privs")  # PR_SET_NO_NEW_PRIVS
+    _check(libc, prctl(22, 2, ctypes.addressof(prog), 0, 0), "seccomp")  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER

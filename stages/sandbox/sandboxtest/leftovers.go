@@ -26,13 +26,14 @@ type Leftovers struct {
 	Marked     []int // processes whose command line holds the marker
 	WorkDirs   int   // entries in the temp dir (make it ours with PrivateTempDir)
 	Cgroups    int   // cgroup dirs below this process's ccw-<pid> parents
+	Parents    int   // the ccw-<pid> parents themselves (gone once every sandbox is closed)
 	Containers int   // containers labelled by the docker backend as ours
 }
 
 // String is for failure messages.
 func (l Leftovers) String() string {
-	return fmt.Sprintf("our processes %v, marked processes %v, work dirs %d, cgroups %d, containers %d",
-		l.Ours, l.Marked, l.WorkDirs, l.Cgroups, l.Containers)
+	return fmt.Sprintf("our processes %v, marked processes %v, work dirs %d, cgroups %d (in %d parents), containers %d",
+		l.Ours, l.Marked, l.WorkDirs, l.Cgroups, l.Parents, l.Containers)
 }
 
 func (l Leftovers) same(o Leftovers) bool {
@@ -67,6 +68,7 @@ func CountLeftovers(marker string) Leftovers {
 	name := "ccw-" + strconv.Itoa(os.Getpid())
 	for _, pattern := range []string{"/sys/fs/cgroup/*/" + name, "/sys/fs/cgroup/*/*/" + name, "/sys/fs/cgroup/*/*/*/" + name, "/sys/fs/cgroup/" + name} {
 		bases, _ := filepath.Glob(pattern)
+		l.Parents += len(bases)
 		for _, b := range bases {
 			subs, _ := os.ReadDir(b)
 			for _, s := range subs {
