@@ -99,18 +99,18 @@ func TestFrozenKeys(t *testing.T) {
 }
 
 var frozen = map[string]string{
-	"compile.c T/0":      "sha256:d59ce662506a3af952cde5da0b8e4ed41c60f3eba0ad73745d895155c4ac1ee4",
-	"compile.c T/1":      "sha256:c42491380e54501a7237602b2b5d2553e5fc2047db77a80b1d33f571898ce82f",
-	"execute.run T/0":    "sha256:856523c2000ce1907a222fdf5a3844db465b9a5b59e24d929a785e56370add46",
-	"execute.run T/1":    "sha256:7b4b7eff1d2373910e1586ffda9a6484f35da41986738920a77720422cdcda57",
+	"compile.c T/0":      "sha256:1bc8d9f679e45a20346403a6059296bb549b1ab28b724c0686b13a17592a8b14",
+	"compile.c T/1":      "sha256:15c96760c264b04f04184e09d9899b1fc1fefcedd732e7212556c13b89abe05e",
+	"execute.run T/0":    "sha256:667189862296dde534e47191e7b6c0eff447d5d3dc92e8ab39b6415ebe9025e0",
+	"execute.run T/1":    "sha256:2047702a06c7594c99fb13791d6451c9a006e0a53c10745b4d277cb7397ef1b4",
 	"extract.x T/0":      "sha256:3c5f368eb1777735f3c249f108781744b184a6faf61e42edec90794841a54cd3",
 	"extract.x T/1":      "sha256:185c7c152f15b145a65988f305f697b0e7547cf1b82bcea88dc16d0193bc0fe1",
 	"generate.g T/0":     "sha256:f94c9d98db2fa0d5c9d50f622847197d248313d462439062c831a8eb30dbbde8",
 	"generate.g T/1":     "sha256:9046300c09e6305661095250575647aeb015e787d91da3500a397a392b6251cc",
-	"sanitize.s T/0":     "sha256:c646d6b8021da3bce688477ba4de1a119e20a5f894e85b3e6dab6507d339ff05",
-	"sanitize.s T/1":     "sha256:f25ad45b7504969079c52c7f9d54f6bdec2d0ec979be2f481f05131b60805391",
-	"test_methods.m T/0": "sha256:8dc2cff3cc97fd3c624160a30314d46077dd846a46df3308bef444f955053b54",
-	"test_methods.m T/1": "sha256:8dc2cff3cc97fd3c624160a30314d46077dd846a46df3308bef444f955053b54",
+	"sanitize.s T/0":     "sha256:86256e98273ea71c1229c10a102f631ff00ca059703e55ce103d2ada5ff18c09",
+	"sanitize.s T/1":     "sha256:8278c58514b05b4b6917e140289fa09484d091ba23008d03a09ce27426de4365",
+	"test_methods.m T/0": "sha256:4db3d00209b9433aa86faa1ffe51a7d6c9185160349993c31f0eea52bfae2bc7",
+	"test_methods.m T/1": "sha256:4db3d00209b9433aa86faa1ffe51a7d6c9185160349993c31f0eea52bfae2bc7",
 }
 
 // TestFrozenEngineKeys pins the keys the engine derives for a fake kind:
