@@ -26,6 +26,13 @@ if ! command -v dockerd >/dev/null 2>&1; then
 fi
 
 if ! docker info >/dev/null 2>&1; then
+	# A machine restarted under a running engine leaves its pid files.
+	for pidfile in /var/run/docker.pid /run/containerd/containerd.pid; do
+		if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+			say "removing the stale $pidfile"
+			rm -f "$pidfile"
+		fi
+	done
 	say "starting dockerd (log: $log)"
 	nohup dockerd >"$log" 2>&1 &
 	i=0
