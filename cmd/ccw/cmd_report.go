@@ -227,48 +227,58 @@ func (c *reportCmd) multiTurn(e *env, run *schemas.Run, spec score.Spec, rows []
 		cap1 = fmt.Sprintf(captionCumulative, model)
 	}
 	notes := reportNotes(ms, run, c.Cumulative, recomputed)
+	flavour := "literal"
+	if c.Cumulative {
+		flavour = "cumulative"
+	}
+	return c.writeTables(e, tablesOut{t1: t1, t2: t2, cap1: cap1, cap2: cap2, notes: notes, metrics: ms,
+		json: map[string]any{"experiment": run.Experiment.Name, "model": model, "table1_pass_at_1": flavour, "complete": run.Summary.Complete}})
+}
+
+// tablesOut is what a report of the original's two tables prints.
+type tablesOut struct {
+	t1, t2     table
+	cap1, cap2 string
+	notes      []string
+	metrics    []schemas.Metric
+	json       map[string]any // the run's fields of the json format
+}
+
+// writeTables prints the two tables with their captions, the legend and
+// the notes in the chosen format.
+func (c *reportCmd) writeTables(e *env, o tablesOut) error {
 	switch c.Format {
 	case "json":
-		clean := make([]string, len(legend))
-		for i, l := range legend {
-			clean[i] = strings.TrimSpace(strings.TrimPrefix(l, " - "))
-		}
-		flavour := "literal"
-		if c.Cumulative {
-			flavour = "cumulative"
-		}
-		b, err := json.MarshalIndent(map[string]any{
-			"experiment": run.Experiment.Name, "model": model, "table1_pass_at_1": flavour,
-			"captions": []string{cap1, cap2}, "legend": clean, "notes": notes, "complete": run.Summary.Complete, "metrics": ms,
-		}, "", "  ")
+		o.json["captions"], o.json["legend"], o.json["notes"], o.json["metrics"] = []string{o.cap1, o.cap2}, cleanLegend(), o.notes, o.metrics
+		b, err := json.MarshalIndent(o.json, "", "  ")
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(e.stdout, string(b))
 		return nil
 	case "csv":
-		return writeMetricsCSV(e, ms)
+		return writeMetricsCSV(e, o.metrics)
 	case "markdown":
-		fmt.Fprintf(e.stdout, "%s\n%s\n\n", markdownTable(t1), cap1)
+		fmt.Fprintf(e.stdout, "%s\n%s\n\n", markdownTable(o.t1), o.cap1)
 		for _, l := range legend {
 			fmt.Fprintln(e.stdout, strings.TrimSpace(l))
 		}
-		fmt.Fprintf(e.stdout, "\n%s\n%s\n", markdownTable(t2), cap2)
-		if len(notes) > 0 {
+		fmt.Fprintf(e.stdout, "\n%s\n%s\n", markdownTable(o.t2), o.cap2)
+		if len(o.notes) > 0 {
 			fmt.Fprintln(e.stdout, "\nNotes:")
-			for _, n := range notes {
+			for _, n := range o.notes {
 				fmt.Fprintln(e.stdout, "- "+n)
 			}
 		}
 		return nil
 	}
-	fmt.Fprint(e.stdout, prettyTable(t1))
-	fmt.Fprintln(e.stdout, cap1+"\n"+strings.Join(legend, "\n"))
+	fmt.Fprint(e.stdout, prettyTable(o.t1))
+	fmt.Fprintln(e.stdout, o.cap1+"\n"+strings.Join(legend, "\n"))
 	fmt.Fprintln(e.stdout)
-	fmt.Fprint(e.stdout, prettyTable(t2))
-	fmt.Fprintln(e.stdout, cap2)
+	fmt.Fprint(e.stdout, prettyTable(o.t2))
+	fmt.Fprintln(e.stdout, o.cap2)
 	fmt.Fprintln(e.stdout)
-	for _, n := range notes {
+	for _, n := range o.notes {
 		fmt.Fprintln(e.stdout, "note: "+n)
 	}
 	return nil

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -43,43 +42,9 @@ func (c *reportCmd) static(e *env, run *schemas.Run, spec score.Spec, rows []sch
 	t1, t2 := metricTables(ms, false)
 	cap1, cap2 := fmt.Sprintf(captionStaticPass, model, ref), fmt.Sprintf(captionStaticRanks, model, ref)
 	notes := staticNotes(ms, run, recomputed)
-	switch c.Format {
-	case "json":
-		b, err := json.MarshalIndent(map[string]any{
-			"experiment": run.Experiment.Name, "protocol": schemas.ProtocolStatic, "model": model, "reference_model": ref,
-			"captions": []string{cap1, cap2}, "legend": cleanLegend(), "notes": notes, "complete": run.Summary.Complete, "metrics": ms,
-		}, "", "  ")
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(e.stdout, string(b))
-		return nil
-	case "csv":
-		return writeMetricsCSV(e, ms)
-	case "markdown":
-		fmt.Fprintf(e.stdout, "%s\n%s\n\n", markdownTable(t1), cap1)
-		for _, l := range legend {
-			fmt.Fprintln(e.stdout, strings.TrimSpace(l))
-		}
-		fmt.Fprintf(e.stdout, "\n%s\n%s\n", markdownTable(t2), cap2)
-		if len(notes) > 0 {
-			fmt.Fprintln(e.stdout, "\nNotes:")
-			for _, n := range notes {
-				fmt.Fprintln(e.stdout, "- "+n)
-			}
-		}
-		return nil
-	}
-	fmt.Fprint(e.stdout, prettyTable(t1))
-	fmt.Fprintln(e.stdout, cap1+"\n"+strings.Join(legend, "\n"))
-	fmt.Fprintln(e.stdout)
-	fmt.Fprint(e.stdout, prettyTable(t2))
-	fmt.Fprintln(e.stdout, cap2)
-	fmt.Fprintln(e.stdout)
-	for _, n := range notes {
-		fmt.Fprintln(e.stdout, "note: "+n)
-	}
-	return nil
+	return c.writeTables(e, tablesOut{t1: t1, t2: t2, cap1: cap1, cap2: cap2, notes: notes, metrics: ms,
+		json: map[string]any{"experiment": run.Experiment.Name, "protocol": schemas.ProtocolStatic, "model": model,
+			"reference_model": ref, "complete": run.Summary.Complete}})
 }
 
 // stageModel names the model of a score stage's rows: the model of its
