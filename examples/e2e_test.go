@@ -50,7 +50,7 @@ func ccw(t testing.TB, env []string, wantCode int, args ...string) string {
 	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
+	peak, err := runPeak(cmd)
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -61,10 +61,48 @@ func ccw(t testing.TB, env []string, wantCode int, args ...string) string {
 		t.Fatalf("ccw %s: exit %d, want %d\n%s", strings.Join(args, " "), code, wantCode, out.String())
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && testing.Verbose() {
-		t.Logf("ccw %s: peak RSS %d MiB, CPU %s", args[0], ru.Maxrss/1024,
+		t.Logf("ccw %s: peak RSS %d MiB, CPU %s", args[0], peak>>20,
 			time.Duration(ru.Utime.Nano()+ru.Stime.Nano()).Round(time.Millisecond))
 	}
 	return out.String()
+}
+
+// runPeak runs cmd and returns the process's peak
+// resident size in bytes, sampled from /proc/PID/status (VmHWM, the high
+// water mark of its own address space) every 10 ms. Rusage's Maxrss
+// cannot serve: Linux keeps the parent's resident size in a child's across
+// fork and exec, so a small ccw run would report the test's size.
+func runPeak(cmd *exec.Cmd) (int64, error) {
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	done, peak := make(chan struct{}), make(chan int64)
+	go func() {
+		var hwm int64
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if b, err := os.ReadFile(status); err == nil {
+				for _, line := range strings.Split(string(b), "\n") {
+					if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+						var kib int64
+						fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kib)
+						hwm = max(hwm, kib<<10)
+					}
+				}
+			}
+			select {
+			case <-done:
+				peak <- hwm
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	return <-peak, err
 }
 
 func readTurns(t testing.TB, path string) []schemas.Turn {

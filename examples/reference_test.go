@@ -119,7 +119,7 @@ func TestReferenceCommands(t *testing.T) {
 	rows := readTurns(t, filepath.Join(out, "turns.parquet"))
 	key := strings.TrimPrefix(rows[0].ExecKey, "sha256:")[:12]
 	explain := ccw(t, nil, 0, append([]string{"cache", "explain", key}, flags...)...)
-	for _, want := range []string{"type:    ccw.execute.v1", `type (string): "ccw.execute.v1"`, `"resource": "sandbox"`, `"timeout_ms": 3000`, "def task_func"} {
+	for _, want := range []string{"type:    ccw.execute.v2", `type (string): "ccw.execute.v2"`, `"resource": "sandbox"`, `"timeout_ms": 3000`, "def task_func"} {
 		if !strings.Contains(explain, want) {
 			t.Errorf("cache explain lacks %q:\n%s", want, explain)
 		}

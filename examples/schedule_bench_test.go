@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -50,13 +49,11 @@ func runSchedule(b *testing.B, n int, extra ...string) scheduleOutcome {
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
+	peak, err := runPeak(cmd)
+	if err != nil {
 		b.Fatalf("ccw %s: %v\n%s", strings.Join(args, " "), err, out.String())
 	}
-	o := scheduleOutcome{wall: time.Since(start), requests: coder.Requests() + user.Requests()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		o.peakRSS = ru.Maxrss
-	}
+	o := scheduleOutcome{wall: time.Since(start), requests: coder.Requests() + user.Requests(), peakRSS: peak >> 10}
 	run, err := schemas.ReadRun(filepath.Join(dir, "out"))
 	if err != nil {
 		b.Fatal(err)

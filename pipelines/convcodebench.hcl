@@ -262,6 +262,7 @@ protocol "convcodebench" {
           tests_run    = jsondecode(let.row.tests_run)
           tests_failed = jsondecode(let.row.tests_failed)
           limit        = let.row.limit
+          reason       = try(let.row.reason, "")
           output       = let.row.output
           duration_ms  = jsondecode(let.row.exec_ms)
           limits       = null

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
 // The confidence intervals of metrics.parquet are percentile bootstrap
@@ -29,6 +30,7 @@ var BootstrapMethod = fmt.Sprintf("percentile bootstrap over tasks: %d resamples
 type Resampler struct {
 	n      int
 	counts []float64 // [resample*n + task]
+	order  []int     // order[k]: the task drawn as task k; nil: the identity
 }
 
 // NewResampler draws BootstrapResamples resamples of n tasks from the
@@ -45,6 +47,21 @@ func NewResampler(n int) *Resampler {
 	return r
 }
 
+// NewResamplerFor is NewResampler(len(ids)) for tasks in the order of
+// their ids: the task whose id is k-th in sorted order gets the draws of
+// task k, and Interval sums in that order, so an interval does not depend,
+// to the last bit, on the order in which a run (or an import of another
+// tool's logs) lists its tasks.
+func NewResamplerFor(ids []string) *Resampler {
+	r := NewResampler(len(ids))
+	r.order = make([]int, len(ids))
+	for t := range r.order {
+		r.order[t] = t
+	}
+	slices.SortStableFunc(r.order, func(a, b int) int { return strings.Compare(ids[a], ids[b]) })
+	return r
+}
+
 // Interval is the percentile interval of the mean of vals over the tasks
 // keep selects (nil keeps all), vals and keep indexed by task. A resample
 // that draws no kept task has no mean and is left out; ok is false when
@@ -56,9 +73,13 @@ func (r *Resampler) Interval(vals []float64, keep []bool) (lo, hi float64, ok bo
 	// w and k are vals and the kept flags as factors, so that a resample
 	// is two dot products without branches.
 	w, k := make([]float64, r.n), make([]float64, r.n)
-	for t := range w {
+	for i := range w {
+		t := i
+		if r.order != nil {
+			t = r.order[i]
+		}
 		if keep == nil || keep[t] {
-			w[t], k[t] = vals[t], 1
+			w[i], k[i] = vals[t], 1
 		}
 	}
 	means := make([]float64, 0, BootstrapResamples)

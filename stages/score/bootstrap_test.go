@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/ccw-dev/ccw/schemas"
@@ -89,6 +90,37 @@ func TestBootstrapInterval(t *testing.T) {
 			t.Errorf("dropped tasks leaked into the interval: [%g, %g]", lo, hi)
 		}
 	})
+}
+
+// TestResamplerForOrder: the interval of a task set does not depend on
+// the order in which its tasks are listed (an import lists them as the
+// original's logs do).
+func TestResamplerForOrder(t *testing.T) {
+	var ids []string
+	vals := map[string]float64{}
+	for i := range 40 {
+		id := fmt.Sprintf("BigCodeBench/%d", (i*17)%41)
+		ids = append(ids, id)
+		vals[id] = float64(i*i%13) / 13
+	}
+	interval := func(order []string) (float64, float64) {
+		v := make([]float64, len(order))
+		for i, id := range order {
+			v[i] = vals[id]
+		}
+		lo, hi, _ := NewResamplerFor(order).Interval(v, nil)
+		return lo, hi
+	}
+	lo, hi := interval(ids)
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	reversed := slices.Clone(sorted)
+	slices.Reverse(reversed)
+	for _, order := range [][]string{sorted, reversed} {
+		if l, h := interval(order); l != lo || h != hi {
+			t.Errorf("%v: [%g, %g], listed as %v: [%g, %g]", order, l, h, ids, lo, hi)
+		}
+	}
 }
 
 // TestLiveIntervals: every value has an interval around it, null values

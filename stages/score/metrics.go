@@ -128,7 +128,7 @@ func Live(rows []schemas.Turn, spec Spec) ([]schemas.Metric, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs := NewResampler(len(g.tasks))
+	rs := NewResamplerFor(g.tasks)
 	var out []schemas.Metric
 	for c, comb := range spec.Combinations {
 		out = append(out, g.combination(c, comb, spec, rs)...)

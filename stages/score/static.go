@@ -48,7 +48,7 @@ func Static(rows []schemas.Turn, spec Spec) ([]schemas.Metric, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs := NewResampler(len(target.tasks))
+	rs := NewResamplerFor(target.tasks)
 	var out []schemas.Metric
 	for c, comb := range spec.Combinations {
 		out = append(out, staticCombination(target, ref, c, comb, spec, rs)...)

@@ -194,7 +194,12 @@ func Diff(got, want []schemas.Metric, tol float64) []string {
 		g.Value, w.Value = nil, nil
 		gt, wt := g.Turn, w.Turn
 		g.Turn, w.Turn = nil, nil
-		same := g == w && (gt == nil) == (wt == nil) && (gt == nil || *gt == *wt) && (gv == nil) == (wv == nil) &&
+		// The SQL computes no bootstrap: an interval is compared when both
+		// rows have one.
+		ci := func(a, b *float64) bool { return a == nil || b == nil || math.Abs(*a-*b) <= tol }
+		ciSame := ci(g.CILow, w.CILow) && ci(g.CIHigh, w.CIHigh)
+		g.CILow, g.CIHigh, w.CILow, w.CIHigh = nil, nil, nil, nil
+		same := g == w && ciSame && (gt == nil) == (wt == nil) && (gt == nil || *gt == *wt) && (gv == nil) == (wv == nil) &&
 			(gv == nil || math.Abs(*gv-*wv) <= tol)
 		if !same {
 			out = append(out, fmt.Sprintf("row %d: got %s\n        want %s", i, Format(got[i]), Format(want[i])))
@@ -212,6 +217,10 @@ func Format(m schemas.Metric) string {
 	if m.Value != nil {
 		value = fmt.Sprint(*m.Value)
 	}
-	return fmt.Sprintf("%s/%s/%s %s (%s) %s turn=%s value=%s tasks=%d total=%d excluded=%d dropped=%d missing=%d options=%q",
-		m.Experiment, m.Protocol, m.Stage, m.Combination, m.Label, m.Metric, turn, value, m.Tasks, m.Total, m.Excluded, m.Dropped, m.Missing, m.Options)
+	ci := "none"
+	if m.CILow != nil && m.CIHigh != nil {
+		ci = fmt.Sprintf("[%v, %v]", *m.CILow, *m.CIHigh)
+	}
+	return fmt.Sprintf("%s/%s/%s %s (%s) %s turn=%s value=%s ci=%s tasks=%d total=%d excluded=%d dropped=%d missing=%d options=%q",
+		m.Experiment, m.Protocol, m.Stage, m.Combination, m.Label, m.Metric, turn, value, ci, m.Tasks, m.Total, m.Excluded, m.Dropped, m.Missing, m.Options)
 }
