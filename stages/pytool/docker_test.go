@@ -59,7 +59,7 @@ func TestDocker(t *testing.T) {
 	if err != nil || strings.Join(names, ",") != "setUp,test_a" {
 		t.Errorf("test_methods in docker: %v %v", names, err)
 	}
-	r, err := d.Compile(t.Context(), slowCode)
+	r, err := d.Compile(t.Context(), cpuCode)
 	if err != nil || r.Limit != LimitCPU {
 		t.Errorf("slow code in docker: %+v %v", r, err)
 	}

@@ -12,6 +12,12 @@ import (
 // constants.
 var slowCode = "x = (" + strings.Repeat("1,", 700000) + ")\n"
 
+// cpuCode compiles for about 11 CPU seconds on the machine this was written
+// on (the f-string's compile time grows with the square of its 150000
+// fields) in under 250 MB: far past a 1 s CPU limit on any machine, where
+// slowCode needs only 0.8 s on a fast one.
+var cpuCode = "x = f'" + strings.Repeat("{a}", 150000) + "'\n"
+
 // pids records the local helpers started while a test runs.
 type pids struct {
 	mu   sync.Mutex
@@ -58,7 +64,7 @@ func TestLimits(t *testing.T) {
 		ok    bool
 	}{
 		{"input", Options{MaxInput: 1 << 20}, strings.Repeat("x = 1\n", 10<<20/6), LimitInput, false},
-		{"cpu", Options{CPU: time.Second}, slowCode, LimitCPU, false},
+		{"cpu", Options{CPU: time.Second}, cpuCode, LimitCPU, false},
 		{"deadline", Options{Deadline: 300 * time.Millisecond}, slowCode, LimitDeadline, false},
 		{"memory", Options{Memory: 300 << 20}, slowCode, LimitMemory, false},
 		{"recursion", Options{}, "x = " + strings.Repeat("1+", 300000) + "1\n", LimitRecursion, false},
