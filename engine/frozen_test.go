@@ -99,18 +99,18 @@ func TestFrozenKeys(t *testing.T) {
 }
 
 var frozen = map[string]string{
-	"compile.c T/0":      "sha256:1bc8d9f679e45a20346403a6059296bb549b1ab28b724c0686b13a17592a8b14",
-	"compile.c T/1":      "sha256:15c96760c264b04f04184e09d9899b1fc1fefcedd732e7212556c13b89abe05e",
-	"execute.run T/0":    "sha256:667189862296dde534e47191e7b6c0eff447d5d3dc92e8ab39b6415ebe9025e0",
-	"execute.run T/1":    "sha256:2047702a06c7594c99fb13791d6451c9a006e0a53c10745b4d277cb7397ef1b4",
+	"compile.c T/0":      "sha256:c095f2f570eb51c7ed56895cd7d04051f2c9de0f47618fa70f917e39c3ac3d2e",
+	"compile.c T/1":      "sha256:412208ac927d33da701873c9673134544894dc9b99d568a758f214fc6bee78e9",
+	"execute.run T/0":    "sha256:ed3b397d172233f54a88520c2821393fe015cc330a8ce3cfac73013cfa8ca468",
+	"execute.run T/1":    "sha256:56f06e32772641339993595f361e4937376216f51091ff31548796f51baf822b",
 	"extract.x T/0":      "sha256:3c5f368eb1777735f3c249f108781744b184a6faf61e42edec90794841a54cd3",
 	"extract.x T/1":      "sha256:185c7c152f15b145a65988f305f697b0e7547cf1b82bcea88dc16d0193bc0fe1",
 	"generate.g T/0":     "sha256:f94c9d98db2fa0d5c9d50f622847197d248313d462439062c831a8eb30dbbde8",
 	"generate.g T/1":     "sha256:9046300c09e6305661095250575647aeb015e787d91da3500a397a392b6251cc",
-	"sanitize.s T/0":     "sha256:86256e98273ea71c1229c10a102f631ff00ca059703e55ce103d2ada5ff18c09",
-	"sanitize.s T/1":     "sha256:8278c58514b05b4b6917e140289fa09484d091ba23008d03a09ce27426de4365",
-	"test_methods.m T/0": "sha256:4db3d00209b9433aa86faa1ffe51a7d6c9185160349993c31f0eea52bfae2bc7",
-	"test_methods.m T/1": "sha256:4db3d00209b9433aa86faa1ffe51a7d6c9185160349993c31f0eea52bfae2bc7",
+	"sanitize.s T/0":     "sha256:7752780384eee204a153378f0c07c2ebf0ebef79c33c4a3a467cf47a4097e516",
+	"sanitize.s T/1":     "sha256:3bec99870fa6c90583bf090a7ce4cfaf56225b99468e580b5f33207188530bfa",
+	"test_methods.m T/0": "sha256:50cb28477248f5e866586cb95b1ce3eb5e27cce6bc9107c8463c1259054b9021",
+	"test_methods.m T/1": "sha256:50cb28477248f5e866586cb95b1ce3eb5e27cce6bc9107c8463c1259054b9021",
 }
 
 // TestFrozenEngineKeys pins the keys the engine derives for a fake kind:

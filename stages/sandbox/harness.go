@@ -19,10 +19,14 @@ var harnessPy string
 //go:embed worker.py
 var workerPy string
 
-// HarnessDigest is the sha256 of the embedded harness. It is part of every
-// sandbox Identity: a change to the harness changes results.
+// HarnessDigest is the sha256 of harness.py, the program every mode runs
+// jobs with. It is part of every sandbox Identity: a change to the harness
+// changes results. worker.py is not in it, as the workers mode is not in
+// the Identity: warm workers are held to a fresh interpreter's verdicts
+// (TestWarmPreloadLooksFresh, TestBigCodeBenchAll), so that work on them
+// does not invalidate every cached execution.
 var HarnessDigest = func() string {
-	sum := sha256.Sum256([]byte(harnessSource))
+	sum := sha256.Sum256([]byte(harnessPy))
 	return hex.EncodeToString(sum[:])
 }()
 
@@ -43,6 +47,10 @@ type workerHead struct {
 	Tmp     string           `json:"tmp"`               // its TMPDIR
 	Cgroups int              `json:"cgroups,omitempty"` // cgroup.procs fds after the three of the job, which the child joins
 	Rlimits map[string]int64 `json:"rlimits,omitempty"`
+	// Want lists the top-level packages the job's code and tests import
+	// (Imports): the child keeps the warnings filters and environment
+	// of the preloaded packages they reach, as a fresh interpreter would.
+	Want []string `json:"want,omitempty"`
 }
 
 // encodeJob renders the job the harness reads for j under limits l; the

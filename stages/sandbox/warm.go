@@ -38,7 +38,7 @@ type warm struct {
 	closed bool
 }
 
-var warnPreload sync.Once
+var warnPreload, warnChanged sync.Once
 
 func newWarm(c Config) (*warm, error) {
 	if _, err := os.Stat(c.Python); err != nil {
@@ -76,6 +76,9 @@ type workerMsg struct {
 	Signal int      `json:"signal"`
 	Leak   string   `json:"leak"`
 	Failed []string `json:"failed"`
+	// Changed names interpreter state a preload changed that children
+	// cannot reset ("module: what").
+	Changed []string `json:"changed"`
 }
 
 // get returns an idle worker, or starts one.
@@ -172,6 +175,7 @@ func (b *warm) start(l Limits) (*worker, error) {
 		b.destroy(w)
 		return nil, err
 	}
+	theirs.Close() // now only the worker holds its end: its death ends the socket
 	go w.readMessages()
 	select {
 	case m := <-w.msgs:
@@ -182,6 +186,11 @@ func (b *warm) start(l Limits) (*worker, error) {
 		if len(m.Failed) > 0 {
 			warnPreload.Do(func() {
 				fmt.Fprintf(Warnings, "ccw: warning: warm sandbox workers could not preload %s; runs import them themselves\n", strings.Join(m.Failed, "; "))
+			})
+		}
+		if len(m.Changed) > 0 {
+			warnChanged.Do(func() {
+				fmt.Fprintf(Warnings, "ccw: warning: preloading in warm sandbox workers changed what runs cannot reset (%s); a fresh interpreter would not have it\n", strings.Join(m.Changed, "; "))
 			})
 		}
 	case <-w.dead:

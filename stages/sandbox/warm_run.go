@@ -40,7 +40,8 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 		defer group.remove()
 	}
 	nonce := newNonce()
-	head := workerHead{Dir: "/tmp/" + workDirName(nonce), Tmp: "/tmp", Rlimits: harnessRlimits(l, group != nil)}
+	head := workerHead{Dir: "/tmp/" + workDirName(nonce), Tmp: "/tmp", Rlimits: harnessRlimits(l, group != nil),
+		Want: topLevel(Imports(j.Code + "\n" + j.Test))}
 	if w.hostDir != "" {
 		head.Dir = w.hostDir + "/" + workDirName(nonce)
 		head.Tmp = head.Dir

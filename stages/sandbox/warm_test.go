@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ccw-dev/ccw/internal/testenv"
+	"github.com/ccw-dev/ccw/stages/sandbox/sandboxtest"
 )
 
 // workerOf is solution code that names the warm worker a job ran on by
@@ -67,5 +68,66 @@ func TestWarmRecyclesAfterN(t *testing.T) {
 	}
 	if seen[0] != seen[1] || seen[1] == seen[2] {
 		t.Fatalf("worker start times %v: want the first two equal and the third new", seen)
+	}
+}
+
+// stateProbe prints what a preload could change in a child, for a job whose
+// imports are those of code: the warnings filters (as a set: the order of
+// filters that do not overlap does not matter), the environment variables
+// the libraries set, and a draw from faker's import-time generator.
+const stateProbe = "    def test_state(self):\n        import warnings, os, sys\n" +
+	"        print(sorted(set(repr((f[0], getattr(f[1], 'pattern', f[1]), f[2].__name__, getattr(f[3], 'pattern', f[3]))) for f in warnings.filters)))\n" +
+	"        print(sorted(k for k in os.environ if k.startswith('KMP_')))\n"
+
+// fakerProbe prints a draw from faker's import-time generator.
+const fakerProbe = "    def test_draw(self):\n        import faker.generator\n        print(faker.generator.random.random())\n"
+
+// TestWarmPreloadLooksFresh checks that a child of a worker that preloaded
+// the default libraries sees the warnings filters and environment a fresh
+// interpreter that imported only its job's imports sees, and that random
+// generators made at import time are reseeded in every child.
+func TestWarmPreloadLooksFresh(t *testing.T) {
+	sandboxtest.NeedLibraries(t)
+	warm, _ := warmSandbox(t)
+	fresh := testSandbox(t, 20*time.Second)
+	state := func(s *Sandbox, code string) string {
+		return output(t, s, Job{Code: code, Test: suiteHead + stateProbe})
+	}
+	for _, code := range []string{
+		"import os\n",
+		"import numpy as np\n",
+		"import pandas as pd\nimport matplotlib.pyplot as plt\n",
+		"from sklearn.preprocessing import StandardScaler\n",
+		"import seaborn as sns\nfrom scipy import stats\n",
+	} {
+		if w, f := state(warm, code), state(fresh, code); w != f {
+			t.Errorf("%q: warm child\n%s\nfresh interpreter\n%s", code, w, f)
+		}
+	}
+	draw := Job{Code: "import faker\n", Test: suiteHead + fakerProbe}
+	a, b := output(t, warm, draw), output(t, warm, draw)
+	if a == b {
+		t.Errorf("two warm children drew the same number from faker's generator:\n%s", a)
+	}
+}
+
+// output runs j on s and returns its output; j must pass.
+func output(t *testing.T, s *Sandbox, j Job) string {
+	t.Helper()
+	r, err := s.Run(context.Background(), j)
+	if err != nil || r.Status != Pass {
+		t.Fatalf("%v %s", err, describe(r))
+	}
+	return r.Output
+}
+
+// TestWarmWorkerDiesAtStart checks that a worker that cannot start is
+// reported as dead, not as not ready after the start timeout (which it
+// was while ccw held the worker's end of the control socket open).
+func TestWarmWorkerDiesAtStart(t *testing.T) {
+	s, _ := warmSandbox(t, func(c *Config) { c.Python = "/bin/false" })
+	_, err := s.Run(context.Background(), trivialJob)
+	if err == nil || !strings.Contains(err.Error(), "died while starting") {
+		t.Fatalf("got %v, want the worker's death", err)
 	}
 }

@@ -38,11 +38,12 @@ def worker_main():
         os.environ.pop("CCW_DROP_CAPS", "") == "1",
         bytes.fromhex(os.environ.pop("CCW_SECCOMP", "")),
     )
+    book = _Preloads()
     for name in filter(None, preload.split(",")):
-        try:
-            __import__(name)
-        except BaseException as e:  # a module that cannot import is not fatal
-            failed.append("%s: %s" % (name, e))
+        err = book.load(name)
+        if err:
+            failed.append(err)
+    book.done()
     # Children must not copy the worker's pages just to run the cycle
     # collector over objects they never use: move everything alive now out
     # of the collector's reach.
@@ -77,7 +78,7 @@ def worker_main():
             body += data
         return json.loads(body), fds
 
-    tell({"t": "ready", "failed": failed})
+    tell({"t": "ready", "failed": failed, "changed": book.changed})
     while True:
         job, fds = receive()
         if job is None:
@@ -95,6 +96,7 @@ def worker_main():
         if pid == 0:
             try:
                 sock.detach()  # fd 3 is about to become the job's channel
+                book.reset(job.get("want") or ())
                 _worker_child(job, fds, work, uid, hardening)
             except BaseException:
                 import traceback
@@ -118,6 +120,153 @@ def worker_main():
         status["t"] = "exit"
         status["leak"] = _leaks(home) if check_leaks else ""
         tell(status)
+
+
+_PRELOADED_RANDOMS = []
+
+
+class _Preloads:
+    """What preloading changed in the worker's interpreter, so that each
+    child can look like a fresh interpreter that imported only what its job
+    imports. Every import statement a module runs at its top level while
+    preloading is recorded as an edge between top-level packages (importer
+    -> imported, even of modules already loaded), so that the packages a job's imports reach in a fresh
+    interpreter are known. Warnings filters are attributed to the package
+    that added them and environment variables to the module whose import
+    set them; a child keeps only those of the packages its job reaches
+    (reset). Random generators created at import time are reseeded in
+    every child (_PRELOADED_RANDOMS). What cannot be undone (signal
+    handlers, threads, logging handlers, the locale, numpy's error state,
+    the recursion limit, the umask) is compared before and after each
+    import and reported in `changed`. Atexit hooks are not: a child ends
+    with os._exit, as a fresh run does (_serve)."""
+
+    def __init__(self):
+        import builtins
+        import warnings
+
+        self.edges = {}  # package -> packages it imports
+        self.owner = {}  # id(filter entry) -> package that added it
+        self.env = {}  # variable -> (value before preloading, package)
+        self.changed = []
+        self.base_env = dict(os.environ)
+        self.base_filters = list(warnings.filters)
+        self._import = builtins.__import__
+        self._add_filter = warnings._add_filter
+        self._root = None
+        stdlib = set(sys.stdlib_module_names) | {"__main__"}
+
+        def record_import(name, globals=None, locals=None, fromlist=(), level=0):
+            # Only a module's own top-level imports count: a function of
+            # one package that another calls while it initializes (numpy's
+            # for scipy, say) does not make the first import the second.
+            if level == 0 and name and sys._getframe(1).f_code.co_name == "<module>":
+                src = ((globals or {}).get("__name__") or self._root or "").split(".")[0]
+                # The standard library imports no preloaded package at
+                # import time; edges from it (importlib's machinery, for
+                # one) would join every package to every other.
+                if src and src not in stdlib:
+                    self.edges.setdefault(src, set()).add(name.split(".")[0])
+            return self._import(name, globals, locals, fromlist, level)
+
+        def record_filter(*item, append):
+            self._add_filter(*item, append=append)
+            caller = sys._getframe(2).f_globals.get("__name__") or self._root or ""
+            for f in warnings.filters:
+                if f is item or f == item:
+                    self.owner.setdefault(id(f), caller.split(".")[0])
+
+        builtins.__import__ = record_import
+        warnings._add_filter = record_filter
+
+    def load(self, name):
+        """Imports name; returns why it failed, or None."""
+        import warnings
+
+        self._root = name
+        before_env = dict(os.environ)
+        before = self._state()
+        try:
+            __import__(name)
+        except BaseException as e:  # a module that cannot import is not fatal
+            return "%s: %s" % (name, e)
+        finally:
+            top = name.split(".")[0]
+            for f in warnings.filters:  # added without _add_filter
+                self.owner.setdefault(id(f), top)
+            for k in set(before_env) | set(os.environ):
+                if before_env.get(k) != os.environ.get(k) and k not in self.env:
+                    self.env[k] = (self.base_env.get(k), top)
+            after = self._state()
+            for k in sorted(set(after) & set(before)):
+                if after[k] != before[k]:
+                    self.changed.append("%s: %s" % (name, k))
+            self._root = None
+        return None
+
+    def done(self):
+        """Stops recording and remembers the random generators made."""
+        import builtins
+        import gc
+        import random
+        import warnings
+
+        builtins.__import__ = self._import
+        warnings._add_filter = self._add_filter
+        for f in self.base_filters:
+            self.owner.pop(id(f), None)
+        self.filters = list(warnings.filters)  # keeps the ids valid
+        _PRELOADED_RANDOMS[:] = [o for o in gc.get_objects() if isinstance(o, random.Random) and o is not random._inst]
+
+    def reach(self, want):
+        """The top-level packages importing want reaches."""
+        seen = set()
+        todo = [m.split(".")[0] for m in want]
+        while todo:
+            p = todo.pop()
+            if p not in seen:
+                seen.add(p)
+                todo.extend(self.edges.get(p, ()))
+        return seen
+
+    def reset(self, want):
+        """Makes this (child) interpreter's warnings filters and environment
+        those of a fresh one that imported want."""
+        import warnings
+
+        reached = self.reach(want)
+        warnings.filters[:] = [f for f in self.filters if self.owner.get(id(f), "") in reached or id(f) not in self.owner]
+        warnings._filters_mutated()
+        for k, (value, pkg) in self.env.items():
+            if pkg in reached:
+                continue
+            if value is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = value
+
+    @staticmethod
+    def _state():
+        import locale
+        import logging
+        import signal
+        import threading
+
+        state = {
+            "threads": threading.active_count(),
+            "logging handlers": len(logging.getLogger().handlers),
+            "locale": locale.setlocale(locale.LC_ALL, None),
+            "recursion limit": sys.getrecursionlimit(),
+            "umask": os.umask(os.umask(0o22)),
+        }
+        for n in range(1, signal.NSIG):
+            try:
+                state["signal %d" % n] = signal.getsignal(n)
+            except (ValueError, OSError):
+                pass
+        if "numpy" in sys.modules:
+            state["numpy error state"] = sorted(sys.modules["numpy"].geterr().items())
+        return state
 
 
 def _worker_wait(pid, sock, receive):
@@ -251,6 +400,8 @@ def _worker_child(head, fds, work, uid, hardening):
     random.seed()
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed()
+    for r in _PRELOADED_RANDOMS:
+        r.seed()
     import time
 
     started = time.monotonic()
