@@ -258,6 +258,7 @@ func (d *docker) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	if _, err := d.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
 		return Result{}, fmt.Errorf("start container: %w", err)
 	}
+	dm := marks{start: start, sent: time.Now()}
 	go func() {
 		att.Conn.Write(job)
 		att.CloseWrite()
@@ -303,7 +304,9 @@ func (d *docker) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	r := w.result(end)
 	blamePids(&r, w.coll.pidsRefused() || events != "" && readCounter(events, "max") > 0)
 	r.Output = w.out.text()
-	r.Duration = time.Since(start)
+	dm.end = time.Now()
+	w.coll.mark(&dm)
+	r.Duration, r.Phases = dm.end.Sub(start), dm.phases()
 	return r, nil
 }
 

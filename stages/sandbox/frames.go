@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 )
 
@@ -75,6 +76,9 @@ type collector struct {
 	notes    []string
 	noise    int // lines that were not ours
 	cut      int // messages dropped for lack of budget
+	// When the module and suite phases began and the harness finished,
+	// as the frames arrived (Phases).
+	moduleAt, suiteAt, doneAt time.Time
 }
 
 func newCollector(nonce string, budget int64, spend func(int), limit func(string)) *collector {
@@ -162,6 +166,12 @@ func (c *collector) line(line []byte) {
 		}
 	case "phase":
 		c.phase = f.P
+		switch f.P {
+		case "module":
+			c.moduleAt = time.Now()
+		case "suite":
+			c.suiteAt = time.Now()
+		}
 	case "start":
 		c.running = cutName(f.Name)
 	case "test":
@@ -184,6 +194,7 @@ func (c *collector) line(line []byte) {
 		}
 	case "done":
 		c.done = true
+		c.doneAt = time.Now()
 		c.pidsMax = f.PidsMax
 	default:
 		c.noise++
@@ -194,6 +205,13 @@ func (c *collector) tamper(what string) {
 	if len(c.tampered) < 10 {
 		c.tampered = append(c.tampered, what)
 	}
+}
+
+// mark fills in the moments the frames gave.
+func (c *collector) mark(m *marks) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m.module, m.suite, m.done = c.moduleAt, c.suiteAt, c.doneAt
 }
 
 // keep bounds one message, and all of them together by the budget.

@@ -94,6 +94,7 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 		return Result{}, err
 	}
 	p.closeChildEnds()
+	m := marks{start: start, sent: time.Now()}
 	b.mu.Lock()
 	b.running[proc] = true
 	b.mu.Unlock()
@@ -129,7 +130,9 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	r := w.result(end)
 	blamePids(&r, group.forkRefused())
 	r.Output = w.out.text()
-	r.Duration = time.Since(start)
+	w.coll.mark(&m)
+	m.end = time.Now()
+	r.Duration, r.Phases = m.end.Sub(start), m.phases()
 	return r, nil
 }
 

@@ -66,6 +66,9 @@ type Result struct {
 	Duration time.Duration `json:"duration_ns"`
 	// Limits are the limits the run had; they are recorded with every result.
 	Limits Limits `json:"limits"`
+	// Phases breaks Duration down; not part of the value (Value), and
+	// zero in a result read back from anywhere.
+	Phases Phases `json:"-"`
 }
 
 // Details returns BigCodeBench's details map: failing test name → traceback.

@@ -15,22 +15,24 @@ import (
 const killWait = 10 * time.Second
 
 func (b *warm) run(ctx context.Context, j Job, l Limits) (Result, error) {
-	start := time.Now()
+	m := marks{start: time.Now()}
 	w, err := b.get(l)
 	if err != nil {
 		return Result{}, err
 	}
-	r, replace, err := b.runOn(ctx, w, j, l)
+	r, replace, err := b.runOn(ctx, w, j, l, &m)
 	b.put(w, replace || err != nil)
 	if err != nil {
 		return Result{}, err
 	}
-	r.Duration = time.Since(start)
+	m.end = time.Now()
+	r.Duration, r.Phases = m.end.Sub(m.start), m.phases()
 	return r, nil
 }
 
-// runOn runs one job on worker w. replace says w must not be used again.
-func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result, replace bool, err error) {
+// runOn runs one job on worker w, noting the moments of its phases in m.
+// replace says w must not be used again.
+func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits, m *marks) (r Result, replace bool, err error) {
 	w.runs++
 	var group *runGroup
 	if b.iso.cg != nil {
@@ -76,6 +78,7 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 	if err := w.send(hb, append([]*os.File{p.jobR, p.outW, p.resW}, procs...)...); err != nil {
 		return Result{}, true, err
 	}
+	m.sent = time.Now()
 	p.closeChildEnds()
 	go func() {
 		p.jobW.Write(job) // EPIPE when the child died early: its exit tells why
@@ -92,14 +95,18 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 	}
 	// The worker reports the end of the child; a worker that died ends it too.
 	var reported *workerMsg // written by the goroutine before it closes ended
+	var forked time.Time    // likewise
 	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
 		for {
 			select {
-			case m := <-w.msgs:
-				if m.T == "exit" {
-					reported = &m
+			case msg := <-w.msgs:
+				switch msg.T {
+				case "started":
+					forked = time.Now()
+				case "exit":
+					reported = &msg
 					return
 				}
 			case <-w.dead:
@@ -119,7 +126,7 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 	var exit *workerMsg
 	select {
 	case <-ended:
-		exit = reported
+		exit, m.forked = reported, forked
 		if exit == nil {
 			replace = true // the worker died
 		}
@@ -148,5 +155,6 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits) (r Result,
 	r = wt.result(end)
 	blamePids(&r, group.forkRefused())
 	r.Output = wt.out.text()
+	wt.coll.mark(m)
 	return r, replace, nil
 }
