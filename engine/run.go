@@ -14,6 +14,7 @@ import (
 	"github.com/ccw-dev/ccw/engine/cache"
 	"github.com/ccw-dev/ccw/engine/dag"
 	"github.com/ccw-dev/ccw/engine/shard"
+	"github.com/ccw-dev/ccw/engine/timing"
 	"github.com/ccw-dev/ccw/schemas"
 	"github.com/ccw-dev/ccw/stages"
 	"github.com/hashicorp/hcl/v2"
@@ -61,6 +62,15 @@ type RunOptions struct {
 	// go to the shard's own directory under the experiment's output
 	// (shard-I-of-N). shard.Merge joins the shards.
 	Shard shard.Spec
+	// Timings is the history of execution times the run schedules by and
+	// adds to (nil: none): every task's vertices get a priority by its
+	// expected execution time, longest first, so that long tasks do not
+	// start last and decide the wall time. Results do not depend on it.
+	Timings *timing.Book
+	// Estimate guesses a task's execution time when Timings has none (for
+	// BigCodeBench: the import cost of its declared libraries); nil or a
+	// zero estimate keeps the dataset order among such tasks.
+	Estimate func(task cty.Value) time.Duration
 }
 
 // Speculation says how a speculative plan walks past uncached results.
@@ -122,7 +132,8 @@ type run struct {
 	ep    *ExperimentPlan
 	opts  RunOptions
 	tasks *stages.TaskSet
-	units []int32 // the tasks this run takes (its shard), by index
+	prio  []uint64 // per task: its vertices' walker priority
+	units []int32  // the tasks this run takes (its shard), by index
 	w     *dag.Walker
 	nodes *nodeTable
 	prov  map[*StagePlan]int // rower stage -> index of the dep supplying row provenance
@@ -278,11 +289,13 @@ func preflight(ctx context.Context, plan *Plan, ep *ExperimentPlan, offline bool
 }
 
 // instantiate adds turn 0 of every task in every combination. A task's
-// vertices share the task's index as priority, so that tasks advance in
-// order and a started task runs its turns before later tasks start theirs.
+// vertices share the task's rank as priority (priorities: longest
+// expected first, else dataset order), so that a started task runs its
+// turns before later tasks start theirs.
 func (r *run) instantiate() {
 	r.growMu.Lock()
 	defer r.growMu.Unlock()
+	r.prio = r.priorities()
 	for _, sp := range r.ep.AllStages() {
 		r.counts[sp.Label] = &StageCount{}
 	}
@@ -392,7 +405,7 @@ func (r *run) addTurn(u int32, t int, g *node) int {
 				r.nodes.at(d).refs.Add(1)
 			}
 			wdeps := append(append([]dag.ID(nil), n.deps...), n.prev...)
-			if got := r.w.AddIn(sp.lane, uint64(u), wdeps...); got != id {
+			if got := r.w.AddIn(sp.lane, r.prio[u], wdeps...); got != id {
 				panic(fmt.Sprintf("engine: vertex ids out of step (%d, %d)", got, id))
 			}
 			ids[i] = id
@@ -443,7 +456,7 @@ func (r *run) addGate(u int32, c int16, t int, ids []dag.ID) {
 			r.nodes.at(ids[i]).refs.Add(1)
 		}
 	}
-	if got := r.w.AddIn(0, uint64(u), g.deps...); got != id {
+	if got := r.w.AddIn(0, r.prio[u], g.deps...); got != id {
 		panic(fmt.Sprintf("engine: vertex ids out of step (%d, %d)", got, id))
 	}
 	r.mu.Lock()

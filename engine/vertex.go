@@ -189,6 +189,9 @@ func (r *run) visitStage(ctx context.Context, n *node) error {
 		return fail(&VertexError{Err: err})
 	}
 	n.result, n.how = val, how
+	if how == EventRan {
+		r.recordTime(n, val)
+	}
 	if !sp.Ephemeral {
 		r.count(sp, how)
 	}

@@ -2,6 +2,7 @@ package stages
 
 import (
 	"context"
+	"time"
 
 	"github.com/ccw-dev/ccw/schemas"
 	"github.com/zclconf/go-cty/cty"
@@ -135,6 +136,14 @@ type Resource interface {
 // runs them on every walk and never writes their results to the cache.
 type Ephemeral interface {
 	Ephemeral() bool
+}
+
+// Timed is implemented by stages whose results record how long their
+// work took (the execute stage: the sandbox's wall time). The engine keeps
+// these times per task (engine/timing) and starts the tasks expected to
+// take longest first.
+type Timed interface {
+	Took(result cty.Value) (time.Duration, bool)
 }
 
 // TurnRower is implemented by stages whose results are rows of

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ccw-dev/ccw/engine"
 	"github.com/ccw-dev/ccw/engine/shard"
+	"github.com/ccw-dev/ccw/engine/timing"
 )
 
 type runFlags struct {
@@ -62,6 +63,14 @@ func (f runFlags) walk(e *env, opts engine.RunOptions, prepare ...func(*loaded))
 		return nil, nil, err
 	}
 	defer store.Close()
+	// The execution-time history orders work, never results: without it
+	// the run still runs, in dataset order.
+	book, err := timing.Open(filepath.Join(f.localDir(), timing.FileName))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ccw: warning: %v; tasks run in dataset order\n", err)
+	}
+	defer book.Close()
+	opts.Timings, opts.Estimate = book, libsEstimate
 	ctx, stop := interruptible(e)
 	defer stop()
 	if f.CPUProfile != "" {

@@ -19,7 +19,10 @@ const CacheType = "ccw.execute.v2"
 // code = ... test = ... }.
 type Runner struct{}
 
-var _ stages.Runner = (*Runner)(nil)
+var (
+	_ stages.Runner = (*Runner)(nil)
+	_ stages.Timed  = (*Runner)(nil)
+)
 
 // New returns the execute runner.
 func New() *Runner { return &Runner{} }
@@ -61,6 +64,19 @@ func (*Runner) Run(ctx context.Context, in stages.Input) (cty.Value, error) {
 		return cty.NilVal, fmt.Errorf("%s: %w", in.Addr, err)
 	}
 	return r.Value(), nil
+}
+
+// Took implements stages.Timed: the sandbox's wall time for the run.
+func (*Runner) Took(result cty.Value) (time.Duration, bool) {
+	if result.IsNull() || !result.IsKnown() || !result.Type().IsObjectType() || !result.Type().HasAttribute("duration_ms") {
+		return 0, false
+	}
+	ms := result.GetAttr("duration_ms")
+	if ms.IsNull() || !ms.IsKnown() {
+		return 0, false
+	}
+	f, _ := ms.AsBigFloat().Float64()
+	return time.Duration(f * float64(time.Millisecond)), true
 }
 
 func decode(cfg cty.Value) (sandbox.Job, *sandbox.Sandbox, error) {
