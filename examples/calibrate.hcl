@@ -31,6 +31,12 @@ variable "limit" {
   description = "Run only the first N selected tasks; 0 runs all."
 }
 
+variable "ids" {
+  type        = list(string)
+  default     = null
+  description = "Run only these task ids (after subset and limit); null runs all selected."
+}
+
 variable "timeout" {
   type        = string
   default     = "121s"
@@ -43,12 +49,20 @@ tasks "bcb" {
   path   = var.tasks
   subset = var.subset
   limit  = var.limit
+  ids    = var.ids
+}
+
+variable "workers" {
+  type        = string
+  default     = "warm"
+  description = "warm (forked from workers that preloaded the libraries) or fresh (an interpreter per run, as BigCodeBench's evaluator); verdicts are the same."
 }
 
 sandbox "py" {
   backend = "local"
   python  = "/usr/bin/python3"
   timeout = var.timeout
+  workers = var.workers
 }
 
 experiment "calibrate" {

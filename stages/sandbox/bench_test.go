@@ -65,12 +65,17 @@ func percentile(d []time.Duration, p int) float64 {
 }
 
 // BenchmarkReferences runs the first $CCW_BENCH_TASKS (default 100)
-// BigCodeBench reference solutions in fresh mode and in warm mode in one
-// run, two at a time, and reports executions per second of each and their
-// ratio ($CCW_BENCH_PRELOAD, comma-separated, replaces the modules the warm
-// workers preload). Each task runs fresh and then warm back to back, so that the load
-// of a shared machine weighs on both modes alike; a mode's rate is the
-// number of tasks over its share of the wall time. Use -benchtime 1x.
+// BigCodeBench reference solutions, two at a time, in three modes: a fresh
+// interpreter per run, warm workers as they were before they preloaded
+// what tasks import (numpy, pandas, matplotlib: "before"), and warm
+// workers as built. It reports executions per second of each, warm/fresh,
+// and each mode's mean execution broken down (Phases: dispatch, fork,
+// start, imports, tests, teardown, in ms), so that the next improvement
+// knows where the time goes. Each task runs in every mode back to back, so
+// that the load of a shared machine weighs on all alike; a mode's rate is
+// the number of tasks over its share of the wall time. $CCW_BENCH_PRELOAD
+// (comma-separated) replaces what the warm workers as built preload. Use
+// -benchtime 1x.
 func BenchmarkReferences(b *testing.B) {
 	sandboxtest.NeedLibraries(b)
 	tasks := sandboxtest.LoadTasks(b)
@@ -80,33 +85,57 @@ func BenchmarkReferences(b *testing.B) {
 	}
 	tasks = tasks[:n]
 	fresh := benchSandbox(b, "local-fresh", 2)
+	before := benchSandbox(b, "local-warm", 2)
+	before.cfg.Preload = []string{"numpy", "pandas", "matplotlib", "matplotlib.pyplot"}
 	warm := benchSandbox(b, "local-warm", 2)
 	if p := os.Getenv("CCW_BENCH_PRELOAD"); p != "" {
 		warm.cfg.Preload = strings.Split(p, ",") // before the workers start
 	}
-	// Start both warm workers outside the measurement.
-	done := make(chan struct{})
-	for i := 0; i < 2; i++ {
-		go func() { warm.Run(context.Background(), trivialJob); done <- struct{}{} }()
+	// Start the warm workers outside the measurement.
+	for _, s := range []*Sandbox{before, warm} {
+		done := make(chan struct{})
+		for i := 0; i < 2; i++ {
+			go func() { s.Run(context.Background(), trivialJob); done <- struct{}{} }()
+		}
+		<-done
+		<-done
 	}
-	<-done
-	<-done
-	var freshRate, warmRate float64
+	modes := []string{"fresh", "before", "warm"}
+	var got []modeCost
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		freshRate, warmRate = rates(b, fresh, warm, tasks)
+		got = costs(b, []*Sandbox{fresh, before, warm}, tasks)
 	}
 	b.StopTimer()
-	b.ReportMetric(freshRate, "fresh_exec/s")
-	b.ReportMetric(warmRate, "warm_exec/s")
-	b.ReportMetric(warmRate/freshRate, "warm/fresh")
+	for i, m := range modes {
+		b.ReportMetric(got[i].rate, m+"_exec/s")
+		p := got[i].mean
+		b.Logf("%-6s %.2f executions/s; mean execution %6.1f ms: dispatch %5.1f, fork %5.1f, start %5.1f, imports %6.1f, tests %6.1f, teardown %5.1f",
+			m, got[i].rate, ms(p.Dispatch+p.Fork+p.Start+p.Imports+p.Tests+p.Teardown), ms(p.Dispatch), ms(p.Fork), ms(p.Start), ms(p.Imports), ms(p.Tests), ms(p.Teardown))
+		for _, ph := range []struct {
+			name string
+			d    time.Duration
+		}{{"dispatch", p.Dispatch}, {"fork", p.Fork}, {"start", p.Start}, {"imports", p.Imports}, {"tests", p.Tests}, {"teardown", p.Teardown}} {
+			b.ReportMetric(ms(ph.d), m+"_"+ph.name+"_ms")
+		}
+	}
+	b.ReportMetric(got[1].rate/got[0].rate, "before/fresh")
+	b.ReportMetric(got[2].rate/got[0].rate, "warm/fresh")
 }
 
-// rates runs every task on a and then on b, two tasks at a time, and
-// returns each sandbox's executions per second over the time spent in it.
-func rates(tb testing.TB, a, b *Sandbox, tasks []sandboxtest.Task) (float64, float64) {
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// modeCost is what the tasks cost in one sandbox.
+type modeCost struct {
+	rate float64 // executions per second of its share of the wall time
+	mean Phases  // the mean execution
+}
+
+// costs runs every task on each sandbox in turn, two tasks at a time.
+func costs(tb testing.TB, sbs []*Sandbox, tasks []sandboxtest.Task) []modeCost {
 	var mu sync.Mutex
-	var inA, inB time.Duration
+	total := make([]time.Duration, len(sbs))
+	sum := make([]Phases, len(sbs))
 	work := make(chan sandboxtest.Task)
 	var wg sync.WaitGroup
 	for i := 0; i < 2; i++ {
@@ -115,12 +144,19 @@ func rates(tb testing.TB, a, b *Sandbox, tasks []sandboxtest.Task) (float64, flo
 			defer wg.Done()
 			for task := range work {
 				job := Job{Code: task.Reference(), Test: task.Test}
-				da := timed(tb, a, job, task.ID)
-				db := timed(tb, b, job, task.ID)
-				mu.Lock()
-				inA += da
-				inB += db
-				mu.Unlock()
+				for k, s := range sbs {
+					r, d := timed(tb, s, job, task.ID)
+					mu.Lock()
+					total[k] += d
+					p := &sum[k]
+					p.Dispatch += r.Phases.Dispatch
+					p.Fork += r.Phases.Fork
+					p.Start += r.Phases.Start
+					p.Imports += r.Phases.Imports
+					p.Tests += r.Phases.Tests
+					p.Teardown += r.Phases.Teardown
+					mu.Unlock()
+				}
 			}
 		}()
 	}
@@ -129,16 +165,24 @@ func rates(tb testing.TB, a, b *Sandbox, tasks []sandboxtest.Task) (float64, flo
 	}
 	close(work)
 	wg.Wait()
-	// Two tasks run at a time: the wall time of a mode is half its sum.
-	return float64(len(tasks)) / (inA.Seconds() / 2), float64(len(tasks)) / (inB.Seconds() / 2)
+	out := make([]modeCost, len(sbs))
+	n := time.Duration(len(tasks))
+	for k := range sbs {
+		p := sum[k]
+		// Two tasks run at a time: the wall time of a mode is half its sum.
+		out[k] = modeCost{rate: float64(len(tasks)) / (total[k].Seconds() / 2),
+			mean: Phases{p.Dispatch / n, p.Fork / n, p.Start / n, p.Imports / n, p.Tests / n, p.Teardown / n}}
+	}
+	return out
 }
 
-func timed(tb testing.TB, s *Sandbox, job Job, id string) time.Duration {
+func timed(tb testing.TB, s *Sandbox, job Job, id string) (Result, time.Duration) {
 	start := time.Now()
-	if _, err := s.Run(context.Background(), job); err != nil {
+	r, err := s.Run(context.Background(), job)
+	if err != nil {
 		tb.Errorf("%s: %v", id, err)
 	}
-	return time.Since(start)
+	return r, time.Since(start)
 }
 
 // floorScript runs trivialJob's test the way the harness does (one module,
