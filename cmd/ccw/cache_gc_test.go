@@ -131,3 +131,26 @@ func TestCacheGCRefusesEmpty(t *testing.T) {
 		t.Errorf("gc without anything to keep: exit %d, %s", code, errb.String())
 	}
 }
+
+// TestCacheDuGcRefuseBuckets checks that du and gc, which read a local
+// cache directory, refuse a bucket URL with an error that names it
+// without its credentials, and create nothing.
+func TestCacheDuGcRefuseBuckets(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	url := "s3://ccw-cache?endpoint=http://127.0.0.1:1&secret_access_key=hunter2"
+	for _, args := range [][]string{
+		{"cache", "du", "--cache", url},
+		{"cache", "gc", "--younger-than", "1h", "--cache", url},
+	} {
+		var out, errb bytes.Buffer
+		code := Main(args, &out, &errb)
+		msg := errb.String()
+		if code == 0 || !strings.Contains(msg, "is a bucket") || !strings.Contains(msg, "ccw-cache") || strings.Contains(msg, "hunter2") {
+			t.Errorf("ccw %s: exit %d: %s", strings.Join(args[:2], " "), code, msg)
+		}
+	}
+	if names, _ := os.ReadDir(dir); len(names) > 0 {
+		t.Errorf("du and gc of a bucket made %v in the working directory", names)
+	}
+}

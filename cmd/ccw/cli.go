@@ -63,6 +63,25 @@ func (c cacheFlag) localDir() string {
 	return defaultCacheDir()
 }
 
+// shown is the cache location as messages may print it: a bucket URL
+// without credentials.
+func (c cacheFlag) shown() string {
+	if d := c.dir(); blobstore.IsURL(d) {
+		return blobstore.Redact(d)
+	}
+	return c.dir()
+}
+
+// localOnly returns the cache directory for a command that reads or
+// prunes a local cache directory (du, gc), or an error for a bucket.
+func (c cacheFlag) localOnly(cmd string) (string, error) {
+	d := c.dir()
+	if blobstore.IsURL(d) {
+		return "", fmt.Errorf("ccw %s: %s is a bucket; %s works on a local cache directory (this machine's copy of the bucket is in %s; prune a bucket with its own lifecycle rules)", cmd, blobstore.Redact(d), cmd, c.localDir())
+	}
+	return d, nil
+}
+
 // open opens the cache: a directory, or a bucket behind a local copy.
 func (c cacheFlag) open(opt cache.Options) (cache.Backend, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -36,7 +36,11 @@ var ageBuckets = []struct {
 }{{"< 1 day", 24 * time.Hour}, {"< 1 week", 7 * 24 * time.Hour}, {"< 30 days", 30 * 24 * time.Hour}, {"older", 1 << 62}}
 
 func (c *cacheDuCmd) Run(e *env) error {
-	store, err := cache.Open(c.dir(), cache.Options{NoIndex: true})
+	dir, err := c.localOnly("cache du")
+	if err != nil {
+		return err
+	}
+	store, err := cache.Open(dir, cache.Options{NoIndex: true})
 	if err != nil {
 		return err
 	}
@@ -172,6 +176,10 @@ func (c *cacheGcCmd) Run(e *env) error {
 	if len(c.Keep) == 0 && c.YoungerThan == "" {
 		return errors.New("cache gc: name the results directories or pipeline files whose entries to keep, or --younger-than DURATION (gc never empties the cache on its own)")
 	}
+	dir, err := c.localOnly("cache gc")
+	if err != nil {
+		return err
+	}
 	var since time.Time
 	if c.YoungerThan != "" {
 		d, err := parseAge(c.YoungerThan)
@@ -188,7 +196,7 @@ func (c *cacheGcCmd) Run(e *env) error {
 		}
 		fmt.Fprintf(e.stderr, "keeping %d entries needed by %s\n", n, path)
 	}
-	rep, err := cache.Collect(c.dir(), cache.GCOptions{Keep: func(en cache.EntryInfo) bool { return keep[en.Key] }, Since: since, DryRun: c.DryRun})
+	rep, err := cache.Collect(dir, cache.GCOptions{Keep: func(en cache.EntryInfo) bool { return keep[en.Key] }, Since: since, DryRun: c.DryRun})
 	if err != nil {
 		return err
 	}
@@ -259,7 +267,11 @@ func (c *cacheGcCmd) mark(e *env, path string, keep map[[32]byte]bool) (int, err
 		return 0, err
 	}
 	defer l.plan.Close()
-	store, err := cache.Open(c.dir(), cache.Options{})
+	dir, err := c.localOnly("cache gc")
+	if err != nil {
+		return 0, err
+	}
+	store, err := cache.Open(dir, cache.Options{})
 	if err != nil {
 		return 0, err
 	}

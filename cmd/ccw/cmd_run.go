@@ -253,7 +253,7 @@ func (c *runCmd) printResume(e *env, res *engine.Result) {
 		cached += n.Cached + n.Shared
 	}
 	fmt.Fprintf(e.stderr, "stopped: %v.\n", res.Cause)
-	fmt.Fprintf(e.stderr, "saved: %d stage results computed in this run (and %d found there) are in the cache %s;\n", ran, cached, c.dir())
+	fmt.Fprintf(e.stderr, "saved: %d stage results computed in this run (and %d found there) are in the cache %s;\n", ran, cached, c.shown())
 	fmt.Fprintf(e.stderr, "       the rows finished so far are in %s (marked incomplete in run.json).\n", res.OutDir)
 	args := []string{"ccw", "run", shellQuote(c.File)}
 	for _, v := range c.Var {
@@ -263,7 +263,7 @@ func (c *runCmd) printResume(e *env, res *engine.Result) {
 		args = append(args, "--experiment", shellQuote(c.Experiment))
 	}
 	if c.Cache != "" {
-		args = append(args, "--cache", shellQuote(c.Cache))
+		args = append(args, "--cache", shellQuote(c.shown()))
 	}
 	if c.Out != "" {
 		args = append(args, "--out", shellQuote(c.Out))
