@@ -146,6 +146,18 @@ func TestSharedStore(t *testing.T) {
 						t.Fatalf("lookup = %q, want the winner's", e.Data)
 					}
 				}
+				// Once the race is over, every later put finds the entry
+				// (on a backend without conditional writes too: the race
+				// is the only window).
+				for i, c := range []cache.Backend{a, b} {
+					before, _, _ := c.Lookup(k)
+					if err := c.Put(k, "t", []byte("a later result"), [32]byte{}); !errors.Is(err, cache.ErrExists) {
+						t.Fatalf("a later put on store %d: %v, want ErrExists", i, err)
+					}
+					if after, _, _ := c.Lookup(k); !bytes.Equal(after.Data, before.Data) {
+						t.Fatalf("a later put on store %d replaced %q with %q", i, before.Data, after.Data)
+					}
+				}
 			})
 
 			t.Run("damage is a miss and heals", func(t *testing.T) {
