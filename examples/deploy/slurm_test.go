@@ -69,8 +69,9 @@ func TestSlurmJobArray(t *testing.T) {
 	single := filepath.Join(dir, "single")
 	run(bin, "run", file, "--cache", filepath.Join(dir, "single-cache"), "--out", single)
 	// --wait returns when every task of the array has ended, non-zero if
-	// any failed; one CPU per task lets the three run at once.
-	out := run("sbatch", "--wait", "--array=0-2", "--cpus-per-task=1", "--output="+filepath.Join(dir, "shard-%a.log"), script)
+	// any failed; one CPU per task lets the three run at once. The array
+	// has a step (10, 12, 14): its tasks are shards 0, 1 and 2.
+	out := run("sbatch", "--wait", "--array=10-14:2", "--cpus-per-task=1", "--output="+filepath.Join(dir, "shard-%a.log"), script)
 	t.Logf("sbatch: %s", strings.TrimSpace(out))
 	for _, i := range []string{"0", "1", "2"} {
 		if _, err := os.Stat(filepath.Join(dir, "results", "shard-"+i+"-of-3", "run.json")); err != nil {
