@@ -43,8 +43,8 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./engine
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./engine/dag
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./stages/llm
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./stages/sandbox
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./examples
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./stages/sandbox
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 120m ./examples
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME) ./cmd/ccw

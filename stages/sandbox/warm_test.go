@@ -131,3 +131,28 @@ func TestWarmWorkerDiesAtStart(t *testing.T) {
 		t.Fatalf("got %v, want the worker's death", err)
 	}
 }
+
+// hashProbe prints the hash of a string built at run time: it depends on
+// the interpreter's hash seed.
+const hashProbe = "    def test_hash(self):\n        print(hash('ccw' + str(len(self.id()))))\n"
+
+// TestWarmHashSeed pins a documented limit (README, Security): the
+// children of one warm worker share its hash seed, which CPython fixes at
+// start and cannot change in a running interpreter (every cached string
+// hash would go stale); a fresh interpreter per run, or recycle = 1, gives
+// each run its own.
+func TestWarmHashSeed(t *testing.T) {
+	job := Job{Code: "", Test: suiteHead + hashProbe}
+	warm, _ := warmSandbox(t)
+	if a, b := output(t, warm, job), output(t, warm, job); a != b {
+		t.Errorf("two runs on one warm worker saw different hash seeds (%q, %q): update the README", a, b)
+	}
+	for name, s := range map[string]*Sandbox{
+		"fresh":       testSandbox(t, 20*time.Second),
+		"recycle = 1": func() *Sandbox { s, _ := warmSandbox(t, func(c *Config) { c.Recycle = 1 }); return s }(),
+	} {
+		if a, b := output(t, s, job), output(t, s, job); a == b {
+			t.Errorf("%s: two runs saw the same hash seed (%q)", name, a)
+		}
+	}
+}
