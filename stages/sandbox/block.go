@@ -69,13 +69,15 @@ var schema = stages.Schema{
 	{Name: "network", Type: cty.Bool, Default: cty.False,
 		Doc: `Allow network access (off by default: only a private loopback).`},
 	{Name: "slots", Type: cty.Number,
-		Doc: `How many runs may execute at once; default the number of CPUs. Not part of the identity.`},
+		Doc: `How many runs may use the CPU at once; default the number of CPUs. Not part of the identity.`},
+	{Name: "lend", Type: cty.Number,
+		Doc: `How many more runs may start while runs wait without using the CPU (a sleep, a socket timeout, a subprocess): a run that used under 5% of a CPU over its last second lends its slot, up to this many extra runs at once. Default slots; 0 turns lending off. Needs a cgroup (local backend). Not part of the identity.`},
 	{Name: "workers", Type: cty.String, Default: cty.StringVal("warm"),
 		Doc: `"warm" (default, local backend): a worker per slot with preloaded imports forks a child per run; "fresh": a new interpreter per run. Results are the same; not part of the identity.`},
 	{Name: "recycle", Type: cty.Number, Default: cty.NumberIntVal(200),
 		Doc: `Warm workers are replaced after this many runs (and whenever a run leaked anything).`},
 	{Name: "preload", Type: cty.List(cty.String),
-		Doc: `Modules warm workers import before forking; default numpy, pandas, matplotlib.pyplot (Agg).`},
+		Doc: `Modules warm workers import before forking; default the 25 libraries BigCodeBench's tasks import most (DefaultPreload). Each run keeps only what its own imports would have set up (warnings filters, environment).`},
 	{Name: "isolation", Type: cty.String, Default: cty.StringVal("auto"),
 		Doc: `"auto": use every isolation the kernel allows and warn once about what is missing; "strict": fail instead; "none": a plain child process.`},
 	{Name: "fidelity", Type: cty.String, Default: cty.StringVal("strict"),
@@ -89,7 +91,8 @@ type Config struct {
 	Image     string   // docker only
 	Mounts    []string // docker only: read-only binds HOST:CONTAINER
 	Limits    Limits   // what enters the identity
-	Slots     int      // concurrent runs
+	Slots     int      // concurrent runs using the CPU
+	Lend      int      // extra runs while runs wait without using the CPU
 	Workers   string   // "warm" or "fresh"
 	Recycle   int      // runs per warm worker
 	Preload   []string // modules warm workers import
@@ -195,6 +198,7 @@ func ConfigFromValue(v cty.Value) (Config, error) {
 	c.Limits.OutputKill = size("output_kill")
 	c.Limits.Pids = num("pids", 0)
 	c.Slots = int(num("slots", int64(runtime.NumCPU())))
+	c.Lend = int(num("lend", int64(c.Slots)))
 	c.Recycle = int(num("recycle", 0))
 	if nx := get("network"); nx.IsKnown() && !nx.IsNull() {
 		c.Limits.Network = nx.True()

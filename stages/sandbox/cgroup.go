@@ -111,7 +111,7 @@ func detectCgroups() (*cgroups, string) {
 	}
 	var missing []string
 	cg := &cgroups{version: 1, base: map[string]string{}}
-	for _, ctl := range []string{"memory", "pids", "freezer"} {
+	for _, ctl := range []string{"memory", "pids", "freezer", "cpuacct"} { // cpuacct: for lending (lend.go)
 		m, ok := mounts[ctl]
 		if !ok {
 			missing = append(missing, ctl)
@@ -346,6 +346,38 @@ func (g *runGroup) counter(ctl, file, key string) int64 {
 		ctl = ""
 	}
 	return readCounter(filepath.Join(g.dirs[ctl], file), key)
+}
+
+// cpu is the CPU time the group's processes used, or -1 where the
+// hierarchy does not count it (cgroup v1 without cpuacct).
+func (g *runGroup) cpu() time.Duration {
+	if g == nil {
+		return -1
+	}
+	if g.cg.version == 1 {
+		dir, ok := g.dirs["cpuacct"]
+		if !ok {
+			return -1
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "cpuacct.usage"))
+		n, perr := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil || perr != nil {
+			return -1
+		}
+		return time.Duration(n)
+	}
+	b, err := os.ReadFile(filepath.Join(g.dirs[""], "cpu.stat"))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "usage_usec" {
+			if n, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				return time.Duration(n) * time.Microsecond
+			}
+		}
+	}
+	return -1
 }
 
 // ooms counts the processes the kernel killed for lack of memory.

@@ -16,7 +16,8 @@ import (
 type Sandbox struct {
 	name  string
 	cfg   Config
-	slots chan struct{}
+	slots chan struct{} // a token per run using the CPU
+	runs  chan struct{} // a token per run: slots plus what may be lent
 
 	mu      sync.Mutex
 	be      backend
@@ -38,7 +39,8 @@ var ErrClosed = errors.New("sandbox is closed")
 // New returns a sandbox for cfg (a validated Config, as ConfigFromValue
 // returns). Nothing starts until the first Run.
 func New(name string, cfg Config) *Sandbox {
-	return &Sandbox{name: name, cfg: cfg, slots: make(chan struct{}, cfg.Slots), startFn: startBackend}
+	return &Sandbox{name: name, cfg: cfg, slots: make(chan struct{}, cfg.Slots), runs: make(chan struct{}, cfg.Slots+cfg.Lend),
+		startFn: startBackend}
 }
 
 // Name is the block's label.
@@ -70,11 +72,21 @@ func (s *Sandbox) Identity() cty.Value {
 // or the Docker engine is missing, ctx was cancelled) and must not be cached.
 func (s *Sandbox) Run(ctx context.Context, j Job) (Result, error) {
 	select {
+	case s.runs <- struct{}{}:
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+	defer func() { <-s.runs }()
+	select {
 	case s.slots <- struct{}{}:
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
 	}
-	defer func() { <-s.slots }()
+	slot := newLoan(s.slots)
+	defer slot.release()
+	if s.cfg.Lend > 0 {
+		ctx = withCPUProbe(ctx, slot)
+	}
 	be, err := s.backend()
 	if err != nil {
 		return Result{}, err

@@ -44,7 +44,7 @@ func newWarm(c Config) (*warm, error) {
 	if _, err := os.Stat(c.Python); err != nil {
 		return nil, fmt.Errorf("python interpreter: %w", err)
 	}
-	b := &warm{cfg: c, idle: make(chan *worker, c.Slots), live: map[*worker]bool{}}
+	b := &warm{cfg: c, idle: make(chan *worker, c.Slots+c.Lend), live: map[*worker]bool{}}
 	b.iso = &isolation{}
 	if c.Isolation != "none" {
 		iso, err := openIsolation(c)

@@ -114,6 +114,9 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits, m *marks) 
 			}
 		}
 	}()
+	if group != nil {
+		watchCPU(ctx, group.cpu, ended)
+	}
 	sup := supervision{limits: l, watch: wt, ended: ended, pidsHit: group.forkRefused, kill: kill, grace: killWait}
 	killedAt, err := sup.await(ctx)
 	switch {

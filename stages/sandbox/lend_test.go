@@ -1,0 +1,55 @@
+package sandbox
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ccw-dev/ccw/internal/testenv"
+)
+
+// TestLending checks that with one slot and one run to lend, a run that
+// sleeps lets the next run start and finish first, and a run that keeps
+// the CPU busy does not, on both local modes.
+func TestLending(t *testing.T) {
+	if iso := detectIsolation(); iso.cg == nil || iso.cg.version == 2 && iso.cg.base[""] == "" || iso.cg.version == 1 && iso.cg.base["cpuacct"] == "" {
+		testenv.Missing(t, "no cgroup here counts a run's CPU time")
+	}
+	sleeper := Job{Code: "import time\n", Test: suiteHead + "    def test_wait(self): time.sleep(4)\n"}
+	busy := Job{Code: "import time\n", Test: suiteHead + "    def test_spin(self):\n        end = time.monotonic() + 4\n        while time.monotonic() < end: pass\n"}
+	for _, workers := range []string{"fresh", "warm"} {
+		for _, c := range []struct {
+			name       string
+			first      Job
+			secondWins bool
+		}{{"sleeping run lends", sleeper, true}, {"busy run keeps", busy, false}} {
+			t.Run(workers+"/"+c.name, func(t *testing.T) {
+				s := testSandbox(t, 20*time.Second, func(cfg *Config) {
+					// A small preload: a second warm worker starts in well under the sleep.
+					cfg.Workers, cfg.Slots, cfg.Lend, cfg.Preload = workers, 1, 1, []string{"json"}
+				})
+				output(t, s, trivialJob) // starts the warm worker outside the race
+				order := make(chan string, 2)
+				go func() {
+					if _, err := s.Run(context.Background(), c.first); err != nil {
+						t.Error(err)
+					}
+					order <- "first"
+				}()
+				for len(s.slots) == 0 { // until the first run holds the slot
+					time.Sleep(10 * time.Millisecond)
+				}
+				go func() {
+					if _, err := s.Run(context.Background(), trivialJob); err != nil {
+						t.Error(err)
+					}
+					order <- "second"
+				}()
+				if got := <-order; (got == "second") != c.secondWins {
+					t.Errorf("the %s run ended first", got)
+				}
+				<-order
+			})
+		}
+	}
+}
