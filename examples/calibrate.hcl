@@ -58,11 +58,18 @@ variable "workers" {
   description = "warm (forked from workers that preloaded the libraries) or fresh (an interpreter per run, as BigCodeBench's evaluator); verdicts are the same."
 }
 
+variable "lend" {
+  type        = number
+  default     = null
+  description = "Extra runs while runs wait without using the CPU; null: as many as slots, 0: none."
+}
+
 sandbox "py" {
   backend = "local"
   python  = "/usr/bin/python3"
   timeout = var.timeout
   workers = var.workers
+  lend    = var.lend
 }
 
 experiment "calibrate" {
