@@ -61,7 +61,7 @@ variable "workers" {
 variable "lend" {
   type        = number
   default     = null
-  description = "Extra runs while runs wait without using the CPU; null: as many as slots, 0: none."
+  description = "Extra runs while runs wait without using the CPU; null: 3 x slots, 0: none."
 }
 
 sandbox "py" {
