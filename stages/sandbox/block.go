@@ -71,7 +71,7 @@ var schema = stages.Schema{
 	{Name: "slots", Type: cty.Number,
 		Doc: `How many runs may use the CPU at once; default the number of CPUs. Not part of the identity.`},
 	{Name: "lend", Type: cty.Number,
-		Doc: `How many more runs may start while runs wait without using the CPU (a sleep, a socket timeout, a subprocess): a run that used under 5% of a CPU over its last second lends its slot, up to this many extra runs at once. Default 3 × slots; 0 turns lending off. Needs a cgroup (local backend). Not part of the identity.`},
+		Doc: `How many more runs may start while runs wait without using the CPU (a sleep, a socket timeout, a subprocess): a run that used under 5% of a CPU over its last second lends its slot, up to this many extra runs at once, while the machine has a run's memory limit available. Default 3 × slots; 0 turns lending off. Needs a cgroup (local backend). Not part of the identity.`},
 	{Name: "workers", Type: cty.String, Default: cty.StringVal("warm"),
 		Doc: `"warm" (default, local backend): a worker per slot with preloaded imports forks a child per run; "fresh": a new interpreter per run. Results are the same; not part of the identity.`},
 	{Name: "recycle", Type: cty.Number, Default: cty.NumberIntVal(200),

@@ -2,6 +2,9 @@ package sandbox
 
 import (
 	"context"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -41,11 +44,12 @@ func withCPUProbe(ctx context.Context, l *loan) context.Context {
 
 // watchCPU, called by a backend once the run's processes are in their
 // cgroup, lends the run's slot when cpu (the cgroup's CPU time, or -1
-// when it cannot be read) shows the run waiting. The watch ends with
-// done.
-func watchCPU(ctx context.Context, cpu func() time.Duration, done <-chan struct{}) {
+// when it cannot be read) shows the run waiting and the machine has the
+// memory one more run may take (need, the memory limit; 0: no limit, no
+// lending). The watch ends with done.
+func watchCPU(ctx context.Context, cpu func() time.Duration, need int64, done <-chan struct{}) {
 	l, ok := ctx.Value(probeKey{}).(*loan)
-	if !ok || cpu == nil {
+	if !ok || cpu == nil || need <= 0 {
 		return
 	}
 	go func() {
@@ -72,11 +76,34 @@ func watchCPU(ctx context.Context, cpu func() time.Duration, done <-chan struct{
 				for len(window) > 1 && now.Sub(window[1].at) >= lendAfter {
 					window = window[1:]
 				}
-				if now.Sub(start) >= lendAfter && now.Sub(window[0].at) >= lendAfter-lendPoll/2 && c-window[0].cpu < lendIdle {
+				if now.Sub(start) >= lendAfter && now.Sub(window[0].at) >= lendAfter-lendPoll/2 && c-window[0].cpu < lendIdle &&
+					memAvailable("/proc/meminfo") >= need {
 					l.release()
 					return
 				}
 			}
 		}
 	}()
+}
+
+// memAvailable is the kernel's estimate of the memory available for new
+// work (MemAvailable in path, bytes), or 0 when it cannot be read.
+func memAvailable(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemAvailable:" {
+			n, err := strconv.ParseInt(f[1], 10, 64)
+			if err != nil {
+				return 0
+			}
+			if len(f) == 3 && f[2] == "kB" {
+				n <<= 10
+			}
+			return n
+		}
+	}
+	return 0
 }

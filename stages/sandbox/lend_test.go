@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -51,5 +53,26 @@ func TestLending(t *testing.T) {
 				<-order
 			})
 		}
+	}
+}
+
+func TestMemAvailable(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, text string
+		want       int64
+	}{
+		{"kB", "MemTotal:       24576000 kB\nMemFree:  100 kB\nMemAvailable:   20000000 kB\n", 20000000 << 10},
+		{"missing", "MemTotal: 1 kB\n", 0},
+		{"garbage", "MemAvailable: lots kB\n", 0},
+	} {
+		path := filepath.Join(dir, c.name)
+		os.WriteFile(path, []byte(c.text), 0o644)
+		if got := memAvailable(path); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+	if memAvailable(filepath.Join(dir, "none")) != 0 || memAvailable("/proc/meminfo") <= 0 {
+		t.Error("a missing file must read 0 and /proc/meminfo more")
 	}
 }

@@ -113,7 +113,7 @@ func (b *local) run(ctx context.Context, j Job, l Limits) (Result, error) {
 	waited := make(chan struct{})
 	go func() { proc.cmd.Wait(); close(waited) }()
 	if group != nil {
-		watchCPU(ctx, group.cpu, waited)
+		watchCPU(ctx, group.cpu, l.Memory, waited)
 	}
 	// A killed process always ends: the grace is only a bound.
 	sup := supervision{limits: l, watch: w, ended: waited, pidsHit: group.forkRefused, kill: proc.kill, grace: killWait}

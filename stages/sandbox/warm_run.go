@@ -115,7 +115,7 @@ func (b *warm) runOn(ctx context.Context, w *worker, j Job, l Limits, m *marks) 
 		}
 	}()
 	if group != nil {
-		watchCPU(ctx, group.cpu, ended)
+		watchCPU(ctx, group.cpu, l.Memory, ended)
 	}
 	sup := supervision{limits: l, watch: wt, ended: ended, pidsHit: group.forkRefused, kill: kill, grace: killWait}
 	killedAt, err := sup.await(ctx)
